@@ -1,0 +1,77 @@
+"""The Flask application: app factory and wiring."""
+
+import sqlite3
+from pathlib import Path
+
+from flask import Flask, request, session
+from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from app.config import PROJECT_ROOT, default_config
+from app.extensions import babel, csrf, db, login_manager, migrate
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    # WAL lets readers run beside the single writer; the busy timeout makes writers queue instead of
+    # failing at once when two steps commit together.
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+
+def _select_locale() -> str:
+    languages = ("vi", "en")
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    if session.get("lang") in languages:
+        return session["lang"]
+    if request.path.startswith("/api/") and request.accept_languages:
+        return request.accept_languages.best_match(languages, default="vi")
+    return "vi"
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application. ``config`` overrides the environment-derived defaults (tests use it)."""
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.update(default_config())
+    if config:
+        app.config.update(config)
+    Path(app.config["DATA_DIR"]).mkdir(parents=True, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    login_manager.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+    csrf.init_app(app)
+
+    from app import models  # noqa: F401  (register tables before anything queries them)
+    from app.admin import bp as admin_bp
+    from app.api import bp as api_bp
+    from app.auth import bp as auth_bp
+    from app.cli import register_cli
+    from app.dossiers import bp as dossiers_bp
+    from app.errors import register_error_handlers
+    from app.inbox import bp as inbox_bp
+    from app.jobs import init_jobs
+    from app.notifications import bp as notifications_bp
+    from app.web import register_template_helpers
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(inbox_bp)
+    app.register_blueprint(dossiers_bp)
+    app.register_blueprint(notifications_bp)
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+    csrf.exempt(api_bp)
+
+    init_jobs(app)
+    register_error_handlers(app)
+    register_template_helpers(app)
+    register_cli(app)
+    return app

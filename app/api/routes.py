@@ -1,0 +1,241 @@
+from functools import wraps
+
+from flask import g, jsonify, request
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app.api import bp
+from app.api.openapi import openapi_document
+from app.extensions import db
+from app.inbox.query import SORTS, InboxFilter, inbox_query
+from app.labels import localized
+from app.models import AuditEvent, Dossier, HumanTask, Subject, utcnow
+from app.services import accounts
+from app.services.dossiers import (
+    claim_task,
+    get_actionable_task,
+    get_visible_dossier,
+    open_dossier,
+    prefill_context,
+    release_task,
+    submit_task,
+)
+from app.services.errors import InvalidInput, NotFound
+from app.services.evidence import upload_evidence
+from app.services.procedures import form_for
+from forms import formdata_from_json, prefill_values
+
+
+def _iso(value):
+    return value.isoformat() if value is not None else None
+
+
+def _locale() -> str:
+    return str(get_locale() or "vi")
+
+
+def token_required(view):
+    """API calls authenticate with a bearer token only: a session cookie here would open CSRF."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        header = request.headers.get("Authorization", "")
+        user = accounts.user_for_token(header[7:].strip(), now=utcnow()) if header.startswith("Bearer ") else None
+        if user is None:
+            return jsonify(error={"status": 401, "message": _("Thiếu hoặc sai mã truy cập (token).")}), 401
+        g.api_user = user
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def _json_body() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise InvalidInput({"body": [_("Nội dung gửi lên không phải JSON hợp lệ.")]},
+                           _("Nội dung gửi lên không phải JSON hợp lệ."))
+    return body
+
+
+def task_json(task: HumanTask) -> dict:
+    return {
+        "id": task.id,
+        "dossier_id": task.dossier_id,
+        "dossier_code": task.dossier.code,
+        "subject": task.dossier.subject.name,
+        "name": task.name,
+        "label": localized(task.label, _locale()),
+        "title": task.title,
+        "unit": task.unit.name,
+        "state": task.state,
+        "due_at": _iso(task.due_at),
+        "claimed_by": task.claimed_by.username if task.claimed_by else None,
+    }
+
+
+def dossier_json(dossier: Dossier) -> dict:
+    history = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.dossier_id == dossier.id).order_by(AuditEvent.at, AuditEvent.id)
+    ).all()
+    return {
+        "id": dossier.id,
+        "code": dossier.code,
+        "title": dossier.title,
+        "year": dossier.year,
+        "subject": {"id": dossier.subject_id, "name": dossier.subject.name},
+        "unit": dossier.unit.name,
+        "status": dossier.status,
+        "status_reason": dossier.status_reason,
+        "current_tasks": [
+            {"id": t.id, "name": t.name, "label": localized(t.label, _locale())}
+            for t in dossier.tasks
+            if t.state == "open"
+        ],
+        "self_score": dossier.self_score,
+        "score": dossier.score,
+        "rating": dossier.rating,
+        "procedure_version": dossier.process_definition.version,
+        "history": [
+            {
+                "at": _iso(e.at),
+                "actor": e.actor.username if e.actor else None,
+                "action": e.action,
+                "details": e.details,
+            }
+            for e in history
+        ],
+    }
+
+
+@bp.route("/openapi.json")
+def openapi():
+    return jsonify(openapi_document())
+
+
+@bp.route("/auth/token", methods=["POST"])
+def token():
+    body = _json_body()
+    user = accounts.authenticate(str(body.get("username", "")), str(body.get("password", "")))
+    if user is None:
+        return jsonify(error={"status": 401, "message": _("Tên đăng nhập hoặc mật khẩu không đúng.")}), 401
+    return jsonify(token=accounts.issue_token(user, now=utcnow()))
+
+
+@bp.route("/tasks")
+@token_required
+def tasks():
+    args = request.args
+    filters = InboxFilter(
+        title=args.get("title") or None,
+        unit_id=args.get("unit", type=int),
+        overdue=args.get("overdue") in ("1", "true"),
+        claimed=args.get("claimed") if args.get("claimed") in ("me", "unclaimed") else None,
+        sort=args.get("sort") if args.get("sort") in SORTS else "due",
+    )
+    query = inbox_query(g.api_user, filters, now=utcnow())
+    per_page = min(max(args.get("per_page", 50, type=int), 1), 200)
+    page = db.paginate(query, page=args.get("page", 1, type=int), per_page=per_page, error_out=False)
+    return jsonify(items=[task_json(t) for t in page.items], total=page.total, page=page.page,
+                   per_page=per_page)
+
+
+@bp.route("/tasks/<int:task_id>")
+@token_required
+def task_detail(task_id: int):
+    task = get_actionable_task(task_id, g.api_user)
+    body = task_json(task)
+    if task.form_version is not None:
+        form = form_for(task.form_version)
+        body["form"] = {**form.to_api(_locale()), "version": task.form_version.version}
+        body["data"] = prefill_values(form, prefill_context(task.dossier)) if task.state == "open" else {}
+    return jsonify(body)
+
+
+@bp.route("/tasks/<int:task_id>/claim", methods=["POST"])
+@token_required
+def task_claim(task_id: int):
+    return jsonify(task_json(claim_task(task_id, actor=g.api_user, now=utcnow())))
+
+
+@bp.route("/tasks/<int:task_id>/release", methods=["POST"])
+@token_required
+def task_release(task_id: int):
+    return jsonify(task_json(release_task(task_id, actor=g.api_user, now=utcnow())))
+
+
+@bp.route("/tasks/<int:task_id>/complete", methods=["POST"])
+@token_required
+def task_complete(task_id: int):
+    body = _json_body()
+    task = get_actionable_task(task_id, g.api_user)
+    data = body.get("data")
+    if not isinstance(data, dict):
+        raise InvalidInput({"data": [_("Thiếu đối tượng \"data\" chứa giá trị các trường.")]})
+    formdata, errors = formdata_from_json(form_for(task.form_version), data) if task.form_version else ({}, {})
+    if errors:
+        raise InvalidInput(errors, _("Dữ liệu chưa hợp lệ."))
+    dossier = submit_task(task.id, formdata, actor=g.api_user, now=utcnow(), locale=_locale())
+    return jsonify(dossier_json(dossier))
+
+
+@bp.route("/dossiers", methods=["POST"])
+@token_required
+def dossier_create():
+    body = _json_body()
+    user = g.api_user
+    subjects = db.session.scalars(select(Subject).where(Subject.account_id == user.id).order_by(Subject.id)).all()
+    if body.get("subject_id") is not None:
+        subjects = [s for s in subjects if s.id == body.get("subject_id")]
+    if not subjects:
+        raise NotFound(_("Tài khoản không gắn với hộ gia đình hay đối tượng nào."))
+    title, year = body.get("title"), body.get("year")
+    errors = {}
+    if not isinstance(title, str) or not title:
+        errors["title"] = [_("Vui lòng chọn danh hiệu.")]
+    if not isinstance(year, int) or isinstance(year, bool) or not 2000 <= year <= 2100:
+        errors["year"] = [_("Năm đánh giá không hợp lệ.")]
+    if errors:
+        raise InvalidInput(errors, _("Dữ liệu chưa hợp lệ."))
+    dossier = open_dossier(subjects[0], title, year, actor=user, now=utcnow())
+    return jsonify({"id": dossier.id, "code": dossier.code}), 201
+
+
+@bp.route("/dossiers")
+@token_required
+def dossier_list():
+    from app.services.jurisdiction import dossier_scope
+
+    query = select(Dossier).where(dossier_scope(g.api_user))
+    if request.args.get("status"):
+        query = query.where(Dossier.status == request.args["status"])
+    if request.args.get("year", type=int):
+        query = query.where(Dossier.year == request.args.get("year", type=int))
+    page = db.paginate(query.order_by(Dossier.id.desc()), page=request.args.get("page", 1, type=int),
+                       per_page=50, error_out=False)
+    return jsonify(
+        items=[{"id": d.id, "code": d.code, "title": d.title, "year": d.year, "status": d.status,
+                "subject": d.subject.name, "score": d.score} for d in page.items],
+        total=page.total,
+    )
+
+
+@bp.route("/dossiers/<int:dossier_id>")
+@token_required
+def dossier_detail(dossier_id: int):
+    return jsonify(dossier_json(get_visible_dossier(dossier_id, g.api_user)))
+
+
+@bp.route("/dossiers/<int:dossier_id>/evidence", methods=["POST"])
+@token_required
+def dossier_evidence(dossier_id: int):
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        get_visible_dossier(dossier_id, g.api_user)
+        raise InvalidInput({"file": [_("Vui lòng chọn tệp minh chứng.")]}, _("Thiếu tệp."))
+    evidence = upload_evidence(
+        dossier_id, upload.filename, upload.stream, request.form.get("criterion") or None,
+        actor=g.api_user, now=utcnow(),
+    )
+    return jsonify(id=evidence.id, sha256=evidence.sha256, mime_type=evidence.mime_type, size=evidence.size,
+                   criterion=evidence.criterion), 201

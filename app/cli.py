@@ -1,0 +1,148 @@
+"""Command-line operations: ``flask --app wsgi <group> <command>``."""
+
+import json
+import time
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import User, utcnow
+from app.services import accounts
+from app.services.errors import ServiceError
+from app.services.uow import commit
+
+users_cli = AppGroup("users", help="Tài khoản người dùng (accounts).")
+units_cli = AppGroup("units", help="Đơn vị hành chính (administrative units).")
+procedures_cli = AppGroup("procedures", help="Quy trình BPMN (procedures).")
+jobs_cli = AppGroup("jobs", help="Xử lý nền (background jobs).")
+
+
+def _user(username: str) -> User:
+    user = db.session.scalar(select(User).where(User.username == username.lower()))
+    if user is None:
+        raise click.ClickException(f"Không tìm thấy người dùng {username}")
+    return user
+
+
+def _run(operation):
+    try:
+        return operation()
+    except ServiceError as exc:
+        details = getattr(exc, "errors", None)
+        raise click.ClickException(f"{exc.message} {json.dumps(details, ensure_ascii=False) if details else ''}")
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.option("--name", "full_name", required=True, help="Họ và tên")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--email")
+def users_create(username, full_name, password, email):
+    user = _run(lambda: accounts.create_user(username, full_name, password, email=email, actor=None, now=utcnow()))
+    click.echo(f"Đã tạo {user.username} (id {user.id})")
+
+
+@users_cli.command("deactivate")
+@click.argument("username")
+def users_deactivate(username):
+    _run(lambda: accounts.set_active(_user(username).id, False, actor=None, now=utcnow()))
+    click.echo(f"Đã khóa {username}")
+
+
+@users_cli.command("activate")
+@click.argument("username")
+def users_activate(username):
+    _run(lambda: accounts.set_active(_user(username).id, True, actor=None, now=utcnow()))
+    click.echo(f"Đã mở khóa {username}")
+
+
+@users_cli.command("reset-password")
+@click.argument("username")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+def users_reset_password(username, password):
+    _run(lambda: accounts.reset_password(_user(username).id, password, actor=None, now=utcnow()))
+    click.echo(f"Đã đặt lại mật khẩu cho {username}")
+
+
+@users_cli.command("assign-role")
+@click.argument("username")
+@click.argument("role")
+@click.argument("unit_code")
+def users_assign_role(username, role, unit_code):
+    _run(lambda: accounts.assign_role(_user(username).id, role, unit_code, actor=None, now=utcnow()))
+    click.echo(f"{username}: {role} @ {unit_code}")
+
+
+@users_cli.command("list")
+def users_list():
+    for user in db.session.scalars(select(User).order_by(User.username)):
+        roles = ", ".join(f"{r.role}@{r.unit.code}" for r in user.roles)
+        click.echo(f"{user.username:20} {'active' if user.active else 'INACTIVE':8} {user.full_name} [{roles}]")
+
+
+@units_cli.command("import")
+@click.option("--province", type=int, help="Chỉ nhập một tỉnh (mã thống kê, ví dụ 92)")
+def units_import(province):
+    from app.services.units import import_official_units
+
+    result = import_official_units(province_code=province)
+    commit()
+    click.echo(f"Đã nhập {result['provinces']} tỉnh/thành và {result['communes']} xã/phường/đặc khu.")
+
+
+@procedures_cli.command("deploy")
+@click.argument("path", required=False)
+def procedures_deploy(path):
+    """Deploy the shipped procedures (or the one folder at PATH)."""
+    from app.services.procedures import deploy_procedure, deploy_shipped
+    from workflow import ProcedureError, load_procedure_folder
+
+    try:
+        results = (
+            [deploy_procedure(load_procedure_folder(path), actor=None, now=utcnow())]
+            if path
+            else deploy_shipped(actor=None, now=utcnow())
+        )
+    except ProcedureError as exc:
+        raise click.ClickException("\n".join(exc.errors)) from exc
+    for definition, created in results:
+        state = "đã triển khai" if created else "không đổi"
+        click.echo(f"{definition.key} v{definition.version} ({definition.sha256[:12]}): {state}")
+
+
+@jobs_cli.command("tick")
+def jobs_tick():
+    """Fire due timers and dispatch pending outbox rows once."""
+    from app.jobs import tick
+
+    click.echo(json.dumps(tick()))
+
+
+@jobs_cli.command("clock")
+@click.option("--interval", default=60, show_default=True, help="Seconds between ticks")
+def jobs_clock(interval):
+    """Run the tick forever (timers, outbox sweep); one per deployment."""
+    from app.jobs import tick
+
+    while True:
+        try:
+            click.echo(json.dumps(tick()))
+        except Exception as exc:  # noqa: BLE001  (a failed tick must not stop the clock)
+            db.session.rollback()
+            click.echo(f"tick failed: {exc}", err=True)
+        time.sleep(interval)
+
+
+def register_cli(app: Flask) -> None:
+    @app.cli.command("seed-demo")
+    def seed_demo_command():
+        """Load the demo data (idempotent)."""
+        from app.demo import seed_demo
+
+        click.echo(json.dumps(seed_demo(now=utcnow()), ensure_ascii=False))
+
+    for group in (users_cli, units_cli, procedures_cli, jobs_cli):
+        app.cli.add_command(group)

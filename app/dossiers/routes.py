@@ -1,0 +1,273 @@
+from datetime import date
+
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
+
+from app import labels
+from app.dossiers import bp
+from app.extensions import db
+from app.models import (
+    DOSSIER_STATUSES,
+    AuditEvent,
+    Comment,
+    Dossier,
+    EvidenceFile,
+    Subject,
+    utcnow,
+)
+from app.services.dossiers import (
+    add_comment,
+    get_actionable_task,
+    get_visible_dossier,
+    latest_submissions,
+    open_dossier,
+    prefill_context,
+    submit_task,
+)
+from app.services.errors import InvalidInput, NotFound
+from app.services.evidence import blob_path, criteria_of, inspect_upload, upload_evidence
+from app.services.jurisdiction import can_act_on_task, dossier_scope
+from app.services.procedures import form_for
+from forms import prefill_values
+
+SORTS = {
+    "-updated": Dossier.updated_at.desc(),
+    "updated": Dossier.updated_at.asc(),
+    "code": Dossier.code.asc(),
+    "-score": Dossier.score.desc(),
+}
+
+
+@bp.route("/dossiers")
+@login_required
+def index():
+    args = request.args
+    query = select(Dossier).join(Subject, Subject.id == Dossier.subject_id).where(dossier_scope(current_user))
+    if args.get("status") in DOSSIER_STATUSES:
+        query = query.where(Dossier.status == args["status"])
+    if args.get("year", type=int):
+        query = query.where(Dossier.year == args.get("year", type=int))
+    if args.get("title") in labels.TITLE:
+        query = query.where(Dossier.title == args["title"])
+    if args.get("q"):
+        needle = f"%{args['q'].strip()}%"
+        query = query.where(Subject.name.ilike(needle) | Dossier.code.ilike(needle))
+    sort = args.get("sort") if args.get("sort") in SORTS else "-updated"
+    query = query.order_by(SORTS[sort], Dossier.id.desc())
+    page = db.paginate(query, page=args.get("page", 1, type=int), per_page=20, error_out=False)
+    own_subjects = db.session.scalars(
+        select(Subject).where(Subject.account_id == current_user.id).order_by(Subject.id)
+    ).all()
+    return render_template(
+        "dossiers/index.html",
+        page=page,
+        sort=sort,
+        own_subjects=own_subjects,
+        statuses=DOSSIER_STATUSES,
+        this_year=date.today().year,
+    )
+
+
+@bp.route("/dossiers/new", methods=["POST"])
+@login_required
+def create():
+    subject = db.session.get(Subject, request.form.get("subject_id", type=int) or 0)
+    if subject is None or subject.account_id != current_user.id:
+        raise NotFound(_("Không tìm thấy đối tượng."))
+    title = request.form.get("title", "gia_dinh_hoc_tap")
+    year = request.form.get("year", type=int) or date.today().year
+    dossier = open_dossier(subject, title, year, actor=current_user, now=utcnow())
+    flash(_("Đã tạo hồ sơ %(code)s. Vui lòng tự đánh giá và nộp hồ sơ.", code=dossier.code), "success")
+    return redirect(url_for("dossiers.show", dossier_id=dossier.id))
+
+
+def _score_rows(dossier: Dossier, submissions):
+    """Per criterion and sub-item: the self-score and the official score side by side."""
+    self_sub = submissions.get("self_report")
+    official_sub = submissions.get("commune_scoring")
+    base = official_sub or self_sub
+    if base is None:
+        return None
+    form = form_for(base.form_version)
+    if form.scoring is None:
+        return None
+    self_data = self_sub.data if self_sub else {}
+    official_data = official_sub.data if official_sub and official_sub.score else {}
+    rows = []
+    for criterion in form.scoring.criteria:
+        items = [f for f in form.value_fields if f.type == "score" and f.criterion == criterion.key]
+        rows.append(
+            {
+                "criterion": criterion,
+                "self": sum(self_data.get(f.name) or 0 for f in items) if self_sub else None,
+                "official": sum(official_data.get(f.name) or 0 for f in items) if official_data else None,
+                "items": [
+                    {
+                        "field": f,
+                        "self": self_data.get(f.name) if self_sub else None,
+                        "official": official_data.get(f.name) if official_data else None,
+                    }
+                    for f in items
+                ],
+            }
+        )
+    return {"rows": rows, "max_total": form.scoring.max_total, "pass_total": form.scoring.pass_total}
+
+
+@bp.route("/dossiers/<int:dossier_id>")
+@login_required
+def show(dossier_id: int):
+    dossier = get_visible_dossier(dossier_id, current_user)
+    submissions = latest_submissions(dossier)
+    history = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.dossier_id == dossier.id).order_by(AuditEvent.at, AuditEvent.id)
+    ).all()
+    comments = db.session.scalars(
+        select(Comment).where(Comment.dossier_id == dossier.id).order_by(Comment.created_at)
+    ).all()
+    evidence = db.session.scalars(
+        select(EvidenceFile).where(EvidenceFile.dossier_id == dossier.id).order_by(EvidenceFile.id)
+    ).all()
+    open_tasks = [t for t in dossier.tasks if t.state == "open"]
+    return render_template(
+        "dossiers/show.html",
+        dossier=dossier,
+        scores=_score_rows(dossier, submissions),
+        submissions=submissions,
+        history=history,
+        comments=comments,
+        evidence=evidence,
+        criteria=criteria_of(dossier),
+        open_tasks=open_tasks,
+        my_tasks=[t for t in open_tasks if can_act_on_task(current_user, t)],
+    )
+
+
+@bp.route("/dossiers/<int:dossier_id>/comments", methods=["POST"])
+@login_required
+def comment(dossier_id: int):
+    try:
+        add_comment(dossier_id, request.form.get("body", ""), actor=current_user, now=utcnow())
+        flash(_("Đã gửi ý kiến."), "success")
+    except InvalidInput as exc:
+        flash(" ".join(m for messages in exc.errors.values() for m in messages), "danger")
+    return redirect(url_for("dossiers.show", dossier_id=dossier_id) + "#comments")
+
+
+@bp.route("/dossiers/<int:dossier_id>/evidence", methods=["POST"])
+@login_required
+def evidence_upload(dossier_id: int):
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        flash(_("Vui lòng chọn tệp minh chứng."), "danger")
+        return redirect(url_for("dossiers.show", dossier_id=dossier_id) + "#evidence")
+    try:
+        upload_evidence(
+            dossier_id, upload.filename, upload.stream, request.form.get("criterion") or None,
+            actor=current_user, now=utcnow(),
+        )
+        flash(_("Đã tải lên minh chứng."), "success")
+    except InvalidInput as exc:
+        flash(" ".join(m for messages in exc.errors.values() for m in messages), "danger")
+    return redirect(url_for("dossiers.show", dossier_id=dossier_id) + "#evidence")
+
+
+@bp.route("/evidence/<int:evidence_id>")
+@login_required
+def evidence_download(evidence_id: int):
+    evidence = db.session.get(EvidenceFile, evidence_id)
+    if evidence is None:
+        abort(404)
+    get_visible_dossier(evidence.dossier_id, current_user)
+    response = send_file(
+        blob_path(evidence.sha256),
+        mimetype=evidence.mime_type,
+        download_name=evidence.original_name,
+        as_attachment=evidence.mime_type == "application/pdf" and request.args.get("inline") != "1",
+        max_age=0,
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'"
+    return response
+
+
+def _form_values(form, source) -> MultiDict:
+    """Values to show in the inputs, as strings, from pre-filled data or a rejected submission."""
+    if isinstance(source, MultiDict):
+        return source
+    values = MultiDict()
+    for field in form.value_fields:
+        value = source.get(field.name)
+        if value is None:
+            continue
+        if isinstance(value, list):
+            values.setlist(field.name, [str(v) for v in value])
+        elif isinstance(value, bool):
+            values[field.name] = "yes" if value else "no"
+        else:
+            values[field.name] = str(value)
+    return values
+
+
+@bp.route("/tasks/<int:task_id>", methods=["GET", "POST"])
+@login_required
+def task(task_id: int):
+    task = get_actionable_task(task_id, current_user)
+    dossier = task.dossier
+    if task.state != "open":
+        flash(_("Công việc này đã được xử lý."), "info")
+        return redirect(url_for("dossiers.show", dossier_id=dossier.id))
+    form = form_for(task.form_version)
+    locale = str(get_locale() or "vi")
+    errors: dict = {}
+    context = prefill_context(dossier)
+    if request.method == "POST":
+        uploads, upload_errors = {}, {}
+        for field in form.value_fields:
+            if field.type != "file":
+                continue
+            for storage in request.files.getlist(f"upload__{field.name}"):
+                if not storage or not storage.filename:
+                    continue
+                try:
+                    uploads.setdefault(field.name, []).append(
+                        inspect_upload(storage.filename, storage.stream, field=field.name)
+                    )
+                except InvalidInput as exc:
+                    upload_errors.update(exc.errors)
+        try:
+            if upload_errors:
+                raise InvalidInput(upload_errors)
+            submit_task(task.id, request.form, actor=current_user, now=utcnow(), locale=locale, uploads=uploads)
+        except InvalidInput as exc:
+            errors = exc.errors
+            flash(_("Dữ liệu chưa hợp lệ, vui lòng kiểm tra các trường được đánh dấu."), "danger")
+            if uploads or upload_errors:
+                flash(_("Các tệp vừa chọn chưa được lưu; vui lòng chọn lại tệp khi gửi lại."), "warning")
+            values = _form_values(form, request.form)
+            return render_template(
+                "dossiers/task.html", task=task, dossier=dossier, form=form, values=values, errors=errors,
+                context=context, evidence=_evidence_by_field(dossier, form), locale=locale,
+            ), 422
+        flash(_("Đã hoàn thành: %(task)s.", task=labels.localized(task.label)), "success")
+        return redirect(url_for("dossiers.show", dossier_id=dossier.id))
+    values = _form_values(form, prefill_values(form, context))
+    return render_template(
+        "dossiers/task.html", task=task, dossier=dossier, form=form, values=values, errors=errors,
+        context=context, evidence=_evidence_by_field(dossier, form), locale=locale,
+    )
+
+
+def _evidence_by_field(dossier: Dossier, form) -> dict[str, list[EvidenceFile]]:
+    files = db.session.scalars(
+        select(EvidenceFile).where(EvidenceFile.dossier_id == dossier.id).order_by(EvidenceFile.id)
+    ).all()
+    found = {}
+    for field in form.value_fields:
+        if field.type == "file":
+            found[field.name] = [f for f in files if f.criterion in (field.criterion, None)]
+    return found

@@ -1,0 +1,84 @@
+from flask import current_app, flash, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from app import labels
+from app.extensions import db
+from app.inbox import bp
+from app.inbox.query import SORTS, InboxFilter, inbox_query
+from app.models import AdminUnit, utcnow
+from app.services.dossiers import claim_task, release_task
+from app.web import redirect_back
+
+
+def _filter_units(user):
+    """Units an official may filter by: the communes (and districts) inside their jurisdiction."""
+    units = []
+    for assignment in user.roles:
+        if assignment.role in ("household", "admin"):
+            continue
+        units.extend(
+            db.session.scalars(
+                select(AdminUnit)
+                .where(
+                    AdminUnit.path.startswith(assignment.unit.path),
+                    AdminUnit.level_code.in_(("district", "commune")),
+                )
+                .order_by(AdminUnit.path)
+            )
+        )
+    seen, unique = set(), []
+    for unit in units:
+        if unit.id not in seen:
+            seen.add(unit.id)
+            unique.append(unit)
+    return unique
+
+
+@bp.route("/inbox")
+@login_required
+def index():
+    args = request.args
+    filters = InboxFilter(
+        title=args.get("title") or None,
+        unit_id=args.get("unit", type=int),
+        overdue=args.get("overdue") == "1",
+        claimed=args.get("claimed") if args.get("claimed") in ("me", "unclaimed") else None,
+        sort=args.get("sort") if args.get("sort") in SORTS else "due",
+    )
+    now = utcnow()
+    page = db.paginate(
+        inbox_query(current_user, filters, now=now),
+        page=args.get("page", 1, type=int),
+        per_page=current_app.config["INBOX_PAGE_SIZE"],
+        error_out=False,
+    )
+    return render_template(
+        "inbox/index.html",
+        page=page,
+        filters=filters,
+        units=_filter_units(current_user),
+        titles=labels.TITLE,
+        now=now,
+    )
+
+
+def _back():
+    return redirect_back(url_for("inbox.index"))
+
+
+@bp.route("/tasks/<int:task_id>/claim", methods=["POST"])
+@login_required
+def claim(task_id: int):
+    claim_task(task_id, actor=current_user, now=utcnow())
+    flash(_("Đã nhận xử lý công việc."), "success")
+    return _back()
+
+
+@bp.route("/tasks/<int:task_id>/release", methods=["POST"])
+@login_required
+def release(task_id: int):
+    release_task(task_id, actor=current_user, now=utcnow())
+    flash(_("Đã trả công việc về hàng chờ."), "info")
+    return _back()

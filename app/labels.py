@@ -1,0 +1,62 @@
+"""Words shown for stored codes (statuses, ratings, roles, history actions), in the reader's language."""
+
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+
+STATUS = {
+    "in_progress": _l("Đang xử lý"),
+    "returned": _l("Yêu cầu bổ sung"),
+    "recognized": _l("Được công nhận"),
+    "not_recognized": _l("Không được công nhận"),
+    "rejected": _l("Từ chối"),
+}
+STATUS_STYLE = {
+    "in_progress": "primary",
+    "returned": "warning",
+    "recognized": "success",
+    "not_recognized": "secondary",
+    "rejected": "danger",
+}
+RATING = {"tot": _l("Tốt"), "dat": _l("Đạt"), "khong_dat": _l("Không đạt")}
+ROLE = {
+    "household": _l("Hộ gia đình"),
+    "commune_officer": _l("Cán bộ cấp xã"),
+    "district_officer": _l("Cán bộ cấp huyện"),
+    "emulation_committee": _l("Hội đồng Thi đua – Khen thưởng thành phố"),
+    "admin": _l("Quản trị hệ thống"),
+}
+TITLE = {"gia_dinh_hoc_tap": _l("Gia đình học tập")}
+ACTION = {
+    "dossier.opened": _l("Tạo hồ sơ"),
+    "task.completed": _l("Hoàn thành bước"),
+    "task.claimed": _l("Nhận xử lý"),
+    "task.released": _l("Trả lại hàng chờ"),
+    "task.reminder_due": _l("Nhắc việc đến hạn"),
+    "timer.fired": _l("Hệ thống kiểm tra hạn xử lý"),
+    "evidence.uploaded": _l("Tải lên minh chứng"),
+    "comment.added": _l("Thêm ý kiến"),
+    "dossier.recognized": _l("Hồ sơ được công nhận"),
+    "dossier.not_recognized": _l("Hồ sơ không được công nhận"),
+    "dossier.rejected": _l("Hồ sơ bị từ chối"),
+}
+NOTIFICATION = {
+    "task_opened": _l("Có công việc mới: %(task)s – hồ sơ %(code)s (%(subject)s)"),
+    "task_reminder": _l("Nhắc việc: %(task)s – hồ sơ %(code)s (%(subject)s) sắp đến hạn"),
+    "dossier_outcome": _l("Hồ sơ %(code)s: %(status)s"),
+}
+
+
+def localized(value, locale: str | None = None) -> str:
+    """A label stored as ``{"vi": ..., "en": ...}`` (or a plain string) in the current language."""
+    if value is None:
+        return ""
+    if isinstance(value, dict):
+        lang = locale or str(get_locale() or "vi")
+        return value.get(lang) or value.get("vi") or next(iter(value.values()), "")
+    return str(value)
+
+
+def label(mapping: dict, code: str | None) -> str:
+    if code is None:
+        return ""
+    return str(mapping.get(code, code))

@@ -1,0 +1,142 @@
+from datetime import datetime
+
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.procedure import FormVersion, ProcessDefinition
+from app.models.types import UTCDateTime, utcnow
+from app.models.unit import AdminUnit, Subject
+from app.models.user import User
+
+DOSSIER_STATUSES = ("in_progress", "returned", "recognized", "not_recognized", "rejected")
+FINAL_STATUSES = ("recognized", "not_recognized", "rejected")
+
+
+class Dossier(db.Model):
+    __tablename__ = "dossier"
+    __table_args__ = (db.UniqueConstraint("subject_id", "title", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(db.String(32), unique=True)
+    title: Mapped[str] = mapped_column(db.String(64), index=True)
+    year: Mapped[int] = mapped_column(db.Integer, index=True)
+    subject_id: Mapped[int] = mapped_column(db.ForeignKey("subject.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(db.ForeignKey("admin_unit.id"), index=True)
+    # Copy of the subject unit's path so jurisdiction filters are a prefix match on this table alone.
+    unit_path: Mapped[str] = mapped_column(db.String(255), index=True)
+    process_definition_id: Mapped[int] = mapped_column(db.ForeignKey("process_definition.id"))
+    state: Mapped[str] = mapped_column(db.Text)
+    status: Mapped[str] = mapped_column(db.String(20), index=True, default="in_progress")
+    status_reason: Mapped[str | None] = mapped_column(db.Text)
+    current_step: Mapped[str | None] = mapped_column(db.String(255))
+    self_score: Mapped[int | None] = mapped_column(db.Integer)
+    score: Mapped[int | None] = mapped_column(db.Integer)
+    rating: Mapped[str | None] = mapped_column(db.String(32))
+    next_timer_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    row_version: Mapped[int] = mapped_column(db.Integer, nullable=False)
+    created_by_id: Mapped[int | None] = mapped_column(db.ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    # Optimistic lock: a concurrent step that read the same version fails instead of overwriting.
+    __mapper_args__ = {"version_id_col": row_version}
+
+    subject: Mapped[Subject] = relationship()
+    unit: Mapped[AdminUnit] = relationship()
+    process_definition: Mapped[ProcessDefinition] = relationship()
+    tasks: Mapped[list["HumanTask"]] = relationship(back_populates="dossier", order_by="HumanTask.id")
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in FINAL_STATUSES
+
+
+class HumanTask(db.Model):
+    """The inbox projection of a READY user task: the inbox reads only this table."""
+
+    __tablename__ = "human_task"
+    __table_args__ = (
+        db.UniqueConstraint("dossier_id", "task_id"),
+        db.Index("ix_human_task_inbox", "state", "role", "unit_path"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(db.ForeignKey("dossier.id"), index=True)
+    task_id: Mapped[str] = mapped_column(db.String(36))
+    name: Mapped[str] = mapped_column(db.String(64), index=True)
+    label: Mapped[dict] = mapped_column(db.JSON)
+    title: Mapped[str] = mapped_column(db.String(64), index=True)
+    lane: Mapped[str | None] = mapped_column(db.String(64))
+    role: Mapped[str] = mapped_column(db.String(32))
+    unit_id: Mapped[int] = mapped_column(db.ForeignKey("admin_unit.id"), index=True)
+    unit_path: Mapped[str] = mapped_column(db.String(255))
+    subject_id: Mapped[int | None] = mapped_column(db.ForeignKey("subject.id"), index=True)
+    state: Mapped[str] = mapped_column(db.String(16), default="open")
+    form_key: Mapped[str | None] = mapped_column(db.String(64))
+    form_version_id: Mapped[int | None] = mapped_column(db.ForeignKey("form_version.id"))
+    claimed_by_id: Mapped[int | None] = mapped_column(db.ForeignKey("user_account.id"), index=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_by_id: Mapped[int | None] = mapped_column(db.ForeignKey("user_account.id"))
+
+    dossier: Mapped[Dossier] = relationship(back_populates="tasks")
+    unit: Mapped[AdminUnit] = relationship()
+    claimed_by: Mapped[User | None] = relationship(foreign_keys=[claimed_by_id])
+    completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])
+    form_version: Mapped[FormVersion | None] = relationship()
+
+    def is_overdue(self, now: datetime) -> bool:
+        return self.state == "open" and self.due_at is not None and self.due_at < now
+
+
+class Submission(db.Model):
+    """What was submitted at a step, with the form version used and the computed score."""
+
+    __tablename__ = "submission"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(db.ForeignKey("dossier.id"), index=True)
+    human_task_id: Mapped[int] = mapped_column(db.ForeignKey("human_task.id"), unique=True)
+    form_version_id: Mapped[int] = mapped_column(db.ForeignKey("form_version.id"))
+    task_name: Mapped[str] = mapped_column(db.String(64))
+    data: Mapped[dict] = mapped_column(db.JSON)
+    score: Mapped[dict | None] = mapped_column(db.JSON)
+    actor_id: Mapped[int] = mapped_column(db.ForeignKey("user_account.id"))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    form_version: Mapped[FormVersion] = relationship()
+    actor: Mapped[User] = relationship()
+    human_task: Mapped[HumanTask] = relationship()
+
+
+class EvidenceFile(db.Model):
+    """Metadata of an uploaded file; the content lives on disk under its sha256."""
+
+    __tablename__ = "evidence_file"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(db.ForeignKey("dossier.id"), index=True)
+    criterion: Mapped[str | None] = mapped_column(db.String(32))
+    sha256: Mapped[str] = mapped_column(db.String(64), index=True)
+    size: Mapped[int] = mapped_column(db.Integer)
+    mime_type: Mapped[str] = mapped_column(db.String(64))
+    original_name: Mapped[str] = mapped_column(db.String(255))
+    uploaded_by_id: Mapped[int] = mapped_column(db.ForeignKey("user_account.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    uploaded_by: Mapped[User] = relationship()
+
+
+class Comment(db.Model):
+    __tablename__ = "comment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(db.ForeignKey("dossier.id"), index=True)
+    author_id: Mapped[int] = mapped_column(db.ForeignKey("user_account.id"))
+    body: Mapped[str] = mapped_column(db.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    author: Mapped[User] = relationship()

@@ -1,0 +1,76 @@
+from datetime import datetime
+
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.types import UTCDateTime, utcnow
+
+
+class ProcessDefinition(db.Model):
+    """One deployed version of a procedure; the parsed spec is stored once here, never per dossier."""
+
+    __tablename__ = "process_definition"
+    __table_args__ = (db.UniqueConstraint("key", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(db.String(64), index=True)
+    version: Mapped[int] = mapped_column(db.Integer)
+    sha256: Mapped[str] = mapped_column(db.String(64), unique=True)
+    manifest: Mapped[dict] = mapped_column(db.JSON)
+    sources: Mapped[dict] = mapped_column(db.JSON)
+    serialized_spec: Mapped[str] = mapped_column(db.Text)
+    status: Mapped[str] = mapped_column(db.String(16), default="active")
+    deployed_by_id: Mapped[int | None] = mapped_column(db.ForeignKey("user_account.id"))
+    deployed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    forms: Mapped[list["ProcessForm"]] = relationship(back_populates="process_definition")
+
+    def form_version_for(self, form_key: str) -> "FormVersion | None":
+        for link in self.forms:
+            if link.form_key == form_key:
+                return link.form_version
+        return None
+
+
+class FormDefinition(db.Model):
+    __tablename__ = "form_definition"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(db.String(128), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    versions: Mapped[list["FormVersion"]] = relationship(
+        back_populates="form_definition", order_by="FormVersion.version"
+    )
+
+
+class FormVersion(db.Model):
+    """Immutable once published: every submission keeps the version it was made with."""
+
+    __tablename__ = "form_version"
+    __table_args__ = (db.UniqueConstraint("form_definition_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    form_definition_id: Mapped[int] = mapped_column(db.ForeignKey("form_definition.id"), index=True)
+    version: Mapped[int] = mapped_column(db.Integer)
+    sha256: Mapped[str] = mapped_column(db.String(64), index=True)
+    definition: Mapped[dict] = mapped_column(db.JSON)
+    published_by_id: Mapped[int | None] = mapped_column(db.ForeignKey("user_account.id"))
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    form_definition: Mapped[FormDefinition] = relationship(back_populates="versions")
+
+
+class ProcessForm(db.Model):
+    """Which form version each formKey of a deployed procedure version uses."""
+
+    __tablename__ = "process_form"
+    __table_args__ = (db.UniqueConstraint("process_definition_id", "form_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_definition_id: Mapped[int] = mapped_column(db.ForeignKey("process_definition.id"), index=True)
+    form_key: Mapped[str] = mapped_column(db.String(64))
+    form_version_id: Mapped[int] = mapped_column(db.ForeignKey("form_version.id"))
+
+    process_definition: Mapped[ProcessDefinition] = relationship(back_populates="forms")
+    form_version: Mapped[FormVersion] = relationship()

@@ -1,0 +1,83 @@
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+
+
+class UnitLevel(db.Model):
+    """A level of the administrative tree; levels are data so the two-tier and legacy trees coexist."""
+
+    __tablename__ = "unit_level"
+
+    code: Mapped[str] = mapped_column(db.String(32), primary_key=True)
+    name_vi: Mapped[str] = mapped_column(db.String(64))
+    name_en: Mapped[str] = mapped_column(db.String(64))
+    rank: Mapped[int] = mapped_column(db.Integer)
+
+
+class AdminUnit(db.Model):
+    __tablename__ = "admin_unit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(db.String(32), unique=True)
+    name: Mapped[str] = mapped_column(db.String(200))
+    level_code: Mapped[str] = mapped_column(db.ForeignKey("unit_level.code"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(db.ForeignKey("admin_unit.id"), index=True)
+    # Materialised path "/1/7/19/": a subtree is one indexed prefix match, no recursive query.
+    path: Mapped[str] = mapped_column(db.String(255), index=True, default="")
+    legacy_code: Mapped[str | None] = mapped_column(db.String(32))
+
+    parent: Mapped["AdminUnit | None"] = relationship(remote_side=[id])
+    level: Mapped[UnitLevel] = relationship()
+
+    def is_within(self, other: "AdminUnit") -> bool:
+        return self.path.startswith(other.path)
+
+    def ancestor_at(self, level_code: str) -> "AdminUnit | None":
+        unit = self
+        while unit is not None:
+            if unit.level_code == level_code:
+                return unit
+            unit = unit.parent
+        return None
+
+    def ancestors(self) -> list["AdminUnit"]:
+        chain, unit = [], self
+        while unit is not None:
+            chain.append(unit)
+            unit = unit.parent
+        return chain
+
+    def __repr__(self) -> str:
+        return f"<AdminUnit {self.code} {self.name}>"
+
+
+class Subject(db.Model):
+    """Who applies for a title: a household, citizen, clan, village community or unit."""
+
+    __tablename__ = "subject"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(db.String(64), unique=True)
+    kind: Mapped[str] = mapped_column(db.String(32), index=True)
+    name: Mapped[str] = mapped_column(db.String(200))
+    address: Mapped[str | None] = mapped_column(db.String(255))
+    unit_id: Mapped[int] = mapped_column(db.ForeignKey("admin_unit.id"), index=True)
+    account_id: Mapped[int | None] = mapped_column(db.ForeignKey("user_account.id"), index=True)
+
+    unit: Mapped[AdminUnit] = relationship()
+    members: Mapped[list["HouseholdMember"]] = relationship(
+        back_populates="subject", order_by="HouseholdMember.id", cascade="all, delete-orphan"
+    )
+
+
+class HouseholdMember(db.Model):
+    __tablename__ = "household_member"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject_id: Mapped[int] = mapped_column(db.ForeignKey("subject.id"), index=True)
+    full_name: Mapped[str] = mapped_column(db.String(200))
+    birth_year: Mapped[int | None] = mapped_column(db.Integer)
+    relation: Mapped[str | None] = mapped_column(db.String(64))
+    is_head: Mapped[bool] = mapped_column(db.Boolean, default=False)
+
+    subject: Mapped[Subject] = relationship(back_populates="members")

@@ -1,0 +1,88 @@
+import hashlib
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.extensions import db
+from app.models.types import UTCDateTime, utcnow
+from app.models.unit import AdminUnit
+
+ROLES = ("household", "commune_officer", "district_officer", "emulation_committee", "admin")
+OFFICIAL_ROLES = ("commune_officer", "district_officer", "emulation_committee")
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(db.String(64), unique=True)
+    full_name: Mapped[str] = mapped_column(db.String(200))
+    email: Mapped[str | None] = mapped_column(db.String(255))
+    password_hash: Mapped[str] = mapped_column(db.String(255))
+    active: Mapped[bool] = mapped_column(db.Boolean, default=True)
+    locale: Mapped[str | None] = mapped_column(db.String(8))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    roles: Mapped[list["RoleAssignment"]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", order_by="RoleAssignment.id"
+    )
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def has_role(self, role: str) -> bool:
+        return any(r.role == role for r in self.roles)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.has_role("admin")
+
+    @property
+    def is_official(self) -> bool:
+        return any(r.role in OFFICIAL_ROLES for r in self.roles)
+
+    def __repr__(self) -> str:
+        return f"<User {self.username}>"
+
+
+class RoleAssignment(db.Model):
+    """A role held at an administrative unit; jurisdiction is that unit's subtree."""
+
+    __tablename__ = "role_assignment"
+    __table_args__ = (db.UniqueConstraint("user_id", "role", "unit_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(db.ForeignKey("user_account.id"), index=True)
+    role: Mapped[str] = mapped_column(db.String(32), index=True)
+    unit_id: Mapped[int] = mapped_column(db.ForeignKey("admin_unit.id"), index=True)
+
+    user: Mapped[User] = relationship(back_populates="roles")
+    unit: Mapped[AdminUnit] = relationship()
+
+
+class ApiToken(db.Model):
+    """Bearer token for the API; only its sha256 is stored."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(db.ForeignKey("user_account.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(db.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+    @staticmethod
+    def hash_token(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()

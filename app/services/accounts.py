@@ -1,0 +1,135 @@
+"""Accounts, role assignments and API tokens."""
+
+import re
+import secrets
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import ROLES, AdminUnit, ApiToken, RoleAssignment, User
+from app.services import audit
+from app.services.errors import Conflict, InvalidInput, NotFound
+from app.services.uow import commit
+
+USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
+MIN_PASSWORD = 8
+
+
+def _check_password(password: str) -> None:
+    if len(password or "") < MIN_PASSWORD:
+        raise InvalidInput({"password": [_("Mật khẩu phải có ít nhất %(n)s ký tự.", n=MIN_PASSWORD)]})
+
+
+def create_user(
+    username: str, full_name: str, password: str, *, actor: User | None, now: datetime, email: str | None = None
+) -> User:
+    username = (username or "").strip().lower()
+    errors = {}
+    if not USERNAME_RE.match(username):
+        errors["username"] = [_("Tên đăng nhập gồm 3–64 ký tự: chữ thường không dấu, số, dấu chấm, gạch.")]
+    if not (full_name or "").strip():
+        errors["full_name"] = [_("Vui lòng nhập họ và tên.")]
+    if errors:
+        raise InvalidInput(errors)
+    _check_password(password)
+    if db.session.scalar(select(User.id).where(User.username == username)):
+        raise Conflict(_("Tên đăng nhập %(u)s đã tồn tại.", u=username))
+    user = User(username=username, full_name=full_name.strip(), email=email or None, active=True, created_at=now)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    audit.record("user.created", actor=actor, at=now, obj=user, details={"username": username})
+    commit()
+    return user
+
+
+def _get_user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound(_("Không tìm thấy người dùng."))
+    return user
+
+
+def set_active(user_id: int, active: bool, *, actor: User | None, now: datetime) -> User:
+    user = _get_user(user_id)
+    if actor is not None and user.id == actor.id and not active:
+        raise Conflict(_("Không thể tự khóa tài khoản của chính mình."))
+    user.active = active
+    if not active:
+        for token in db.session.scalars(
+            select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        ):
+            token.revoked_at = now
+    audit.record("user.activated" if active else "user.deactivated", actor=actor, at=now, obj=user)
+    commit()
+    return user
+
+
+def reset_password(user_id: int, password: str, *, actor: User | None, now: datetime) -> User:
+    user = _get_user(user_id)
+    _check_password(password)
+    user.set_password(password)
+    audit.record("user.password_reset", actor=actor, at=now, obj=user)
+    commit()
+    return user
+
+
+def assign_role(user_id: int, role: str, unit_code: str, *, actor: User | None, now: datetime) -> RoleAssignment:
+    user = _get_user(user_id)
+    if role not in ROLES:
+        raise InvalidInput({"role": [_("Vai trò không hợp lệ.")]})
+    unit = db.session.scalar(select(AdminUnit).where(AdminUnit.code == unit_code))
+    if unit is None:
+        raise InvalidInput({"unit": [_("Không tìm thấy đơn vị hành chính %(code)s.", code=unit_code)]})
+    existing = db.session.scalar(
+        select(RoleAssignment).where(
+            RoleAssignment.user_id == user.id, RoleAssignment.role == role, RoleAssignment.unit_id == unit.id
+        )
+    )
+    if existing is not None:
+        return existing
+    assignment = RoleAssignment(user=user, role=role, unit=unit)
+    db.session.add(assignment)
+    db.session.flush()
+    audit.record("role.assigned", actor=actor, at=now, obj=user, details={"role": role, "unit": unit.code})
+    commit()
+    return assignment
+
+
+def revoke_role(assignment_id: int, *, actor: User | None, now: datetime) -> None:
+    assignment = db.session.get(RoleAssignment, assignment_id)
+    if assignment is None:
+        raise NotFound(_("Không tìm thấy phân quyền."))
+    audit.record(
+        "role.revoked",
+        actor=actor,
+        at=now,
+        obj=assignment.user,
+        details={"role": assignment.role, "unit": assignment.unit.code},
+    )
+    db.session.delete(assignment)
+    commit()
+
+
+def authenticate(username: str, password: str) -> User | None:
+    user = db.session.scalar(select(User).where(User.username == (username or "").strip().lower()))
+    if user is None or not user.active or not user.check_password(password or ""):
+        return None
+    return user
+
+
+def issue_token(user: User, *, now: datetime) -> str:
+    token = secrets.token_urlsafe(32)
+    db.session.add(ApiToken(user_id=user.id, token_hash=ApiToken.hash_token(token), created_at=now))
+    audit.record("token.issued", actor=user, at=now, obj=user)
+    commit()
+    return token
+
+
+def user_for_token(token: str, *, now: datetime) -> User | None:
+    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == ApiToken.hash_token(token)))
+    if row is None or row.revoked_at is not None or not row.user.active:
+        return None
+    return row.user

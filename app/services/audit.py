@@ -1,0 +1,34 @@
+from datetime import datetime
+
+from app.extensions import db
+from app.models import AuditEvent, OutboxMessage, User
+
+
+def record(
+    action: str,
+    *,
+    actor: User | None,
+    at: datetime,
+    dossier_id: int | None = None,
+    obj: object | None = None,
+    details: dict | None = None,
+) -> AuditEvent:
+    """Append one audit event in the current transaction."""
+    event = AuditEvent(
+        action=action,
+        actor_id=actor.id if actor is not None else None,
+        at=at,
+        dossier_id=dossier_id,
+        object_type=type(obj).__tablename__ if obj is not None else None,
+        object_id=str(obj.id) if obj is not None else None,
+        details=details or {},
+    )
+    db.session.add(event)
+    return event
+
+
+def enqueue(kind: str, payload: dict, *, at: datetime) -> OutboxMessage:
+    """Write a job to the outbox in the current transaction; it runs after commit."""
+    message = OutboxMessage(kind=kind, payload=payload, created_at=at)
+    db.session.add(message)
+    return message

@@ -1,0 +1,432 @@
+"""The recognition loop: opening dossiers and running their steps, one transaction per step."""
+
+import uuid
+from datetime import datetime, timedelta
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.extensions import db
+from app.models import (
+    Comment,
+    Dossier,
+    EvidenceFile,
+    HumanTask,
+    ProcessDefinition,
+    Subject,
+    Submission,
+    User,
+)
+from app.services import audit
+from app.services.errors import Conflict, InvalidInput, NotFound, StepFailed
+from app.services.evidence import PendingUpload, add_evidence
+from app.services.jurisdiction import can_act_on_task, can_see_dossier
+from app.services.procedures import RUNTIME, compiled_for, form_for, latest_definition
+from app.services.uow import commit, rollback
+from forms import score_submission, validate_submission
+from workflow import StepResult, TaskNotReady, WorkflowStepError
+
+CODE_PREFIXES = {"gia_dinh_hoc_tap": "GDHT"}
+
+
+def _dossier_code(title: str, year: int, dossier_id: int) -> str:
+    prefix = CODE_PREFIXES.get(title, title[:6].upper())
+    return f"{prefix}-{year}-{dossier_id:06d}"
+
+
+def open_dossier(subject: Subject, title: str, year: int, *, actor: User, now: datetime) -> Dossier:
+    """Open the year's dossier for a subject and start its procedure at the self-report step."""
+    if subject.account_id != actor.id and not actor.is_admin:
+        raise NotFound(_("Không tìm thấy đối tượng."))
+    definition = latest_definition(title)
+    if definition is None:
+        raise NotFound(_("Danh hiệu này chưa có quy trình được triển khai."))
+    duplicate = db.session.scalar(
+        select(Dossier.id).where(Dossier.subject_id == subject.id, Dossier.title == title, Dossier.year == year)
+    )
+    if duplicate is not None:
+        raise Conflict(_("Đối tượng đã có hồ sơ danh hiệu này cho năm %(year)s.", year=year))
+    dossier = Dossier(
+        code=uuid.uuid4().hex[:32],
+        title=title,
+        year=year,
+        subject=subject,
+        unit_id=subject.unit_id,
+        unit_path=subject.unit.path,
+        process_definition=definition,
+        state="",
+        status="in_progress",
+        created_by_id=actor.id,
+        created_at=now,
+        updated_at=now,
+    )
+    db.session.add(dossier)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        rollback()
+        raise Conflict(_("Đối tượng đã có hồ sơ danh hiệu này cho năm %(year)s.", year=year)) from None
+    dossier.code = _dossier_code(title, year, dossier.id)
+    reminder_days = current_app.config.get("COMMUNE_REMINDER_DAYS") or definition.manifest.get(
+        "defaults", {}
+    ).get("commune_reminder_days", 10)
+    start_data = {
+        "dossier_id": dossier.id,
+        "subject_id": subject.id,
+        "year": year,
+        "commune_reminder_days": int(reminder_days),
+    }
+    try:
+        result = RUNTIME.start(compiled_for(definition), data=start_data, now=now)
+    except WorkflowStepError as exc:
+        rollback()
+        raise StepFailed(_("Quy trình gặp lỗi khi khởi tạo hồ sơ: %(error)s", error=str(exc))) from exc
+    audit.record(
+        "dossier.opened",
+        actor=actor,
+        at=now,
+        dossier_id=dossier.id,
+        obj=dossier,
+        details={"title": title, "year": year, "procedure_version": definition.version},
+    )
+    _apply_step(dossier, definition, result, actor=actor, now=now)
+    _commit_step()
+    return dossier
+
+
+def _commit_step() -> None:
+    try:
+        commit()
+    except (StaleDataError, IntegrityError):
+        rollback()
+        raise Conflict(_("Hồ sơ vừa được người khác xử lý. Vui lòng tải lại trang.")) from None
+
+
+def _unit_for(dossier: Dossier, level: str):
+    unit = dossier.subject.unit
+    if level == "subject":
+        return unit
+    target = unit.ancestor_at(level)
+    if target is None:
+        raise StepFailed(
+            _("Không tìm thấy đơn vị cấp %(level)s của đối tượng để giao việc.", level=level)
+        )
+    return target
+
+
+def _apply_step(
+    dossier: Dossier,
+    definition: ProcessDefinition,
+    result: StepResult,
+    *,
+    actor: User | None,
+    now: datetime,
+    completed: HumanTask | None = None,
+) -> None:
+    """Project a step's outcome onto the dossier, its inbox rows and the outbox."""
+    dossier.state = result.state
+    dossier.next_timer_at = result.next_timer_at
+    dossier.updated_at = now
+
+    open_rows = {t.task_id: t for t in dossier.tasks if t.state == "open"}
+    ready_ids = {task.id for task in result.ready_tasks}
+    for task_id, row in open_rows.items():
+        if task_id not in ready_ids and row is not completed:
+            row.state = "cancelled"
+            row.completed_at = now
+    new_rows = []
+    for task in result.ready_tasks:
+        if task.id in open_rows:
+            continue
+        unit = _unit_for(dossier, task.level)
+        row = HumanTask(
+            dossier=dossier,
+            task_id=task.id,
+            name=task.bpmn_id,
+            label=definition.manifest.get("tasks", {}).get(task.bpmn_id, {}).get("label")
+            or {"vi": task.name, "en": task.name},
+            title=dossier.title,
+            lane=task.lane,
+            role=task.role,
+            unit_id=unit.id,
+            unit_path=unit.path,
+            subject_id=dossier.subject_id if task.level == "subject" else None,
+            form_key=task.form_key,
+            form_version_id=definition.form_version_for(task.form_key).id if task.form_key else None,
+            due_at=now + timedelta(days=task.sla_days) if task.sla_days else None,
+            created_at=now,
+        )
+        db.session.add(row)
+        new_rows.append(row)
+    db.session.flush()
+    for row in new_rows:
+        audit.enqueue("task_opened", {"human_task_id": row.id}, at=now)
+
+    for notice in result.notices:
+        if notice.kind == "task_reminder":
+            audit.enqueue(
+                "task_reminder", {"dossier_id": dossier.id, "task": notice.params.get("task")}, at=now
+            )
+            audit.record(
+                "task.reminder_due", actor=None, at=now, dossier_id=dossier.id, details=dict(notice.params)
+            )
+
+    data = result.data or {}
+    if "self_score" in data:
+        dossier.self_score = data["self_score"]
+    if "score" in data:
+        dossier.score = data["score"]
+    if "rating" in data:
+        dossier.rating = data["rating"]
+    dossier.current_step = ",".join(task.bpmn_id for task in result.ready_tasks) or None
+
+    if result.completed:
+        dossier.status = result.end_state or "recognized"
+        dossier.completed_at = now
+        dossier.current_step = None
+        audit.record(
+            f"dossier.{dossier.status}",
+            actor=None,
+            at=now,
+            dossier_id=dossier.id,
+            details={"reason": dossier.status_reason} if dossier.status_reason else {},
+        )
+        audit.enqueue("dossier_outcome", {"dossier_id": dossier.id, "status": dossier.status}, at=now)
+    elif any(task.level == "subject" for task in result.ready_tasks) and completed is not None:
+        dossier.status = "returned" if completed.role != "household" else "in_progress"
+    else:
+        dossier.status = "in_progress"
+
+
+def _pending_uploads_to_formdata(dossier, form, formdata, uploads, *, actor, now):
+    """Store uploads that came with a web form and add their ids to the file fields' values."""
+    from forms import MultiDict
+
+    merged = MultiDict()
+    for key in formdata:
+        merged.setlist(key, formdata.getlist(key))
+    for field_name, items in uploads.items():
+        field = form.field(field_name)
+        for upload in items:
+            evidence = add_evidence(dossier, upload, field.criterion, actor=actor, now=now)
+            merged.add(field_name, str(evidence.id))
+    return merged
+
+
+def submit_task(
+    human_task_id: int,
+    formdata,
+    *,
+    actor: User,
+    now: datetime,
+    locale: str = "vi",
+    uploads: dict[str, list[PendingUpload]] | None = None,
+) -> Dossier:
+    """Complete a task with submitted form data: validate, advance the procedure, commit once.
+
+    ``formdata`` has ``getlist`` (a request form or ``forms.formdata_from_json``'s result). Raises
+    ``NotFound`` outside the actor's reach, ``Conflict`` when the task is no longer open or is another
+    official's, ``InvalidInput`` with field errors (nothing is changed) and ``StepFailed``.
+    """
+    task = db.session.get(HumanTask, human_task_id)
+    if task is None or not can_act_on_task(actor, task):
+        raise NotFound(_("Không tìm thấy công việc."))
+    # Lock the dossier row (PostgreSQL); the row version catches the race on SQLite.
+    dossier = db.session.scalars(
+        select(Dossier).where(Dossier.id == task.dossier_id).with_for_update()
+    ).one()
+    db.session.refresh(task)
+    if task.state != "open":
+        raise Conflict(_("Công việc này đã được xử lý."))
+    if task.claimed_by_id is not None and task.claimed_by_id != actor.id:
+        raise Conflict(_("Công việc đang do %(name)s xử lý.", name=task.claimed_by.full_name))
+    form = form_for(task.form_version)
+    try:
+        if uploads:
+            formdata = _pending_uploads_to_formdata(dossier, form, formdata, uploads, actor=actor, now=now)
+        evidence_ids = frozenset(
+            db.session.scalars(select(EvidenceFile.id).where(EvidenceFile.dossier_id == dossier.id))
+        )
+        checked = validate_submission(form, formdata, locale=locale, evidence_ids=evidence_ids)
+        if not checked.valid:
+            raise InvalidInput(checked.errors, _("Dữ liệu chưa hợp lệ, vui lòng kiểm tra lại."), checked.form)
+        variables = {form.key: checked.data}
+        score = None
+        if form.scoring is not None:
+            score = score_submission(form, checked.data, locale="vi")
+            variables.update(score.outputs(form))
+        definition = dossier.process_definition
+        try:
+            result = RUNTIME.complete_task(
+                compiled_for(definition), dossier.state, task.task_id, variables, actor=actor.username, now=now
+            )
+        except TaskNotReady:
+            raise Conflict(_("Công việc này đã được xử lý.")) from None
+        except WorkflowStepError as exc:
+            raise StepFailed(_("Quy trình gặp lỗi ở bước này: %(error)s", error=str(exc))) from exc
+    except Exception:
+        rollback()
+        raise
+
+    task.state = "completed"
+    task.completed_at = now
+    task.completed_by_id = actor.id
+    task.claimed_by_id = task.claimed_by_id or actor.id
+    task.claimed_at = task.claimed_at or now
+    db.session.add(
+        Submission(
+            dossier_id=dossier.id,
+            human_task_id=task.id,
+            form_version_id=task.form_version_id,
+            task_name=task.name,
+            data=checked.data,
+            score=score.as_dict() if score is not None else None,
+            actor_id=actor.id,
+            submitted_at=now,
+        )
+    )
+    dossier.status_reason = _status_reason(task.name, checked.data, score)
+    audit.record(
+        "task.completed",
+        actor=actor,
+        at=now,
+        dossier_id=dossier.id,
+        obj=task,
+        details={
+            "task": task.name,
+            "decision": checked.data.get("decision"),
+            "total": score.total if score is not None else None,
+            "form_version_id": task.form_version_id,
+        },
+    )
+    _apply_step(dossier, definition, result, actor=actor, now=now, completed=task)
+    _commit_step()
+    return dossier
+
+
+def _status_reason(task_name: str, data: dict, score) -> str | None:
+    """The sentence the applicant reads about why the dossier stands where it does."""
+    decision = data.get("decision")
+    if decision in ("return_to_household", "return_to_commune", "reject"):
+        return data.get("reason") or data.get("comment") or None
+    if score is not None and task_name != "self_report" and not score.passed:
+        return " ".join(score.shortfalls)
+    return None
+
+
+def claim_task(human_task_id: int, *, actor: User, now: datetime) -> HumanTask:
+    task = db.session.get(HumanTask, human_task_id)
+    if task is None or not can_act_on_task(actor, task):
+        raise NotFound(_("Không tìm thấy công việc."))
+    if task.state != "open":
+        raise Conflict(_("Công việc này đã được xử lý."))
+    if task.claimed_by_id == actor.id:
+        return task
+    if task.claimed_by_id is not None:
+        raise Conflict(_("Công việc đang do %(name)s xử lý.", name=task.claimed_by.full_name))
+    task.claimed_by_id = actor.id
+    task.claimed_at = now
+    audit.record("task.claimed", actor=actor, at=now, dossier_id=task.dossier_id, obj=task,
+                 details={"task": task.name})
+    _commit_step()
+    return task
+
+
+def release_task(human_task_id: int, *, actor: User, now: datetime) -> HumanTask:
+    task = db.session.get(HumanTask, human_task_id)
+    if task is None or not can_act_on_task(actor, task):
+        raise NotFound(_("Không tìm thấy công việc."))
+    if task.state != "open":
+        raise Conflict(_("Công việc này đã được xử lý."))
+    if task.claimed_by_id is None:
+        return task
+    if task.claimed_by_id != actor.id:
+        raise Conflict(_("Chỉ người đang xử lý mới trả lại được công việc này."))
+    task.claimed_by_id = None
+    task.claimed_at = None
+    audit.record("task.released", actor=actor, at=now, dossier_id=task.dossier_id, obj=task,
+                 details={"task": task.name})
+    _commit_step()
+    return task
+
+
+def add_comment(dossier_id: int, body: str, *, actor: User, now: datetime) -> Comment:
+    dossier = db.session.get(Dossier, dossier_id)
+    if dossier is None or not can_see_dossier(actor, dossier):
+        raise NotFound(_("Không tìm thấy hồ sơ."))
+    body = (body or "").strip()
+    if not body:
+        raise InvalidInput({"body": [_("Vui lòng nhập nội dung ý kiến.")]})
+    if len(body) > 4000:
+        raise InvalidInput({"body": [_("Ý kiến tối đa 4000 ký tự.")]})
+    comment = Comment(dossier_id=dossier.id, author_id=actor.id, body=body, created_at=now)
+    db.session.add(comment)
+    db.session.flush()
+    audit.record("comment.added", actor=actor, at=now, dossier_id=dossier.id, obj=comment)
+    commit()
+    return comment
+
+
+def fire_due_timers(*, now: datetime) -> int:
+    """Advance every dossier whose earliest timer is due; each dossier is its own transaction."""
+    due = db.session.scalars(
+        select(Dossier.id).where(Dossier.next_timer_at.is_not(None), Dossier.next_timer_at <= now)
+    ).all()
+    fired = 0
+    for dossier_id in due:
+        dossier = db.session.scalars(select(Dossier).where(Dossier.id == dossier_id).with_for_update()).one()
+        if dossier.next_timer_at is None or dossier.next_timer_at > now or dossier.is_final:
+            rollback()
+            continue
+        definition = dossier.process_definition
+        try:
+            result = RUNTIME.fire_due_timers(compiled_for(definition), dossier.state, now=now)
+        except WorkflowStepError as exc:
+            rollback()
+            current_app.logger.error("timer of dossier %s failed: %s", dossier_id, exc)
+            continue
+        audit.record("timer.fired", actor=None, at=now, dossier_id=dossier.id)
+        _apply_step(dossier, definition, result, actor=None, now=now)
+        try:
+            _commit_step()
+            fired += 1
+        except Conflict:
+            continue
+    return fired
+
+
+def get_visible_dossier(dossier_id: int, user: User) -> Dossier:
+    dossier = db.session.get(Dossier, dossier_id)
+    if dossier is None or not can_see_dossier(user, dossier):
+        raise NotFound(_("Không tìm thấy hồ sơ."))
+    return dossier
+
+
+def get_actionable_task(human_task_id: int, user: User) -> HumanTask:
+    task = db.session.get(HumanTask, human_task_id)
+    if task is None or not can_act_on_task(user, task):
+        raise NotFound(_("Không tìm thấy công việc."))
+    return task
+
+
+def prefill_context(dossier: Dossier) -> dict:
+    """What earlier steps submitted, by form key (latest submission wins), for pre-filling forms."""
+    context: dict = {}
+    for submission in db.session.scalars(
+        select(Submission).where(Submission.dossier_id == dossier.id).order_by(Submission.id)
+    ):
+        context[submission.form_version.form_definition.key.rsplit(".", 1)[-1]] = submission.data
+    return context
+
+
+def latest_submissions(dossier: Dossier) -> dict[str, Submission]:
+    """The latest submission of each step, by task name."""
+    found: dict[str, Submission] = {}
+    for submission in db.session.scalars(
+        select(Submission).where(Submission.dossier_id == dossier.id).order_by(Submission.id)
+    ):
+        found[submission.task_name] = submission
+    return found

@@ -1,0 +1,35 @@
+class ServiceError(Exception):
+    """Base of the errors an operation reports to its caller; ``message`` is shown to the user."""
+
+    status = 400
+
+    def __init__(self, message: str = ""):
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(ServiceError):
+    """Unknown, or outside the caller's jurisdiction: both answer 404 so nothing leaks."""
+
+    status = 404
+
+
+class Conflict(ServiceError):
+    status = 409
+
+
+class InvalidInput(ServiceError):
+    """Submitted data failed validation; nothing was changed."""
+
+    status = 422
+
+    def __init__(self, errors: dict[str, list[str]], message: str = "", form=None):
+        super().__init__(message)
+        self.errors = errors
+        self.form = form
+
+
+class StepFailed(ServiceError):
+    """The procedure itself failed at this step; the dossier stays as it was."""
+
+    status = 500

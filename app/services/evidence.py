@@ -1,0 +1,127 @@
+"""Evidence files: checked by content, stored outside the database under their sha256."""
+
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import filetype
+from flask import current_app
+from flask_babel import gettext as _
+
+from app.extensions import db
+from app.models import Dossier, EvidenceFile, User
+from app.services import audit
+from app.services.errors import InvalidInput, NotFound
+from app.services.jurisdiction import can_see_dossier
+from app.services.procedures import form_for
+from app.services.uow import commit
+
+ACCEPTED_TYPES = {"application/pdf", "image/jpeg", "image/png"}
+
+
+@dataclass(frozen=True)
+class PendingUpload:
+    """An upload that passed the checks but is not stored yet."""
+
+    content: bytes
+    sha256: str
+    mime_type: str
+    original_name: str
+
+    @property
+    def size(self) -> int:
+        return len(self.content)
+
+
+def inspect_upload(original_name: str, stream, *, field: str = "file") -> PendingUpload:
+    """Read and check one upload. Raises ``InvalidInput`` keyed by ``field``; nothing is written."""
+    limit = current_app.config["MAX_EVIDENCE_BYTES"]
+    content = stream.read(limit + 1)
+    if not content:
+        raise InvalidInput({field: [_("Tệp rỗng.")]})
+    if len(content) > limit:
+        raise InvalidInput(
+            {field: [_("Tệp vượt quá dung lượng cho phép (%(mb)s MB).", mb=limit // (1024 * 1024))]}
+        )
+    # The name and the browser's content type are claims; the bytes decide.
+    kind = filetype.guess(content)
+    if kind is None or kind.mime not in ACCEPTED_TYPES:
+        raise InvalidInput(
+            {field: [_("Chỉ chấp nhận tệp PDF, JPEG hoặc PNG; nội dung tệp này không đúng định dạng đó.")]}
+        )
+    name = os.path.basename(original_name or "").strip()[:255] or f"minh-chung.{kind.extension}"
+    return PendingUpload(content, hashlib.sha256(content).hexdigest(), kind.mime, name)
+
+
+def blob_path(sha256: str) -> Path:
+    return Path(current_app.config["DATA_DIR"]) / "evidence" / sha256[:2] / sha256
+
+
+def _write_blob(upload: PendingUpload) -> None:
+    path = blob_path(upload.sha256)
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp = tempfile.mkstemp(dir=path.parent)
+    with os.fdopen(handle, "wb") as out:
+        out.write(upload.content)
+    os.replace(tmp, path)
+
+
+def add_evidence(
+    dossier: Dossier, upload: PendingUpload, criterion: str | None, *, actor: User, now: datetime
+) -> EvidenceFile:
+    """Store the content and add the metadata row in the current transaction."""
+    _write_blob(upload)
+    evidence = EvidenceFile(
+        dossier_id=dossier.id,
+        criterion=criterion,
+        sha256=upload.sha256,
+        size=upload.size,
+        mime_type=upload.mime_type,
+        original_name=upload.original_name,
+        uploaded_by_id=actor.id,
+        uploaded_at=now,
+    )
+    db.session.add(evidence)
+    db.session.flush()
+    audit.record(
+        "evidence.uploaded",
+        actor=actor,
+        at=now,
+        dossier_id=dossier.id,
+        obj=evidence,
+        details={"criterion": criterion, "name": upload.original_name, "sha256": upload.sha256},
+    )
+    return evidence
+
+
+def criteria_of(dossier: Dossier) -> dict[str, object]:
+    """Criterion keys that evidence may be filed under, with their labels, from the dossier's forms."""
+    found = {}
+    for link in dossier.process_definition.forms:
+        form = form_for(link.form_version)
+        if form.scoring is not None:
+            for criterion in form.scoring.criteria:
+                found.setdefault(criterion.key, criterion)
+    return found
+
+
+def upload_evidence(
+    dossier_id: int, original_name: str, stream, criterion: str | None, *, actor: User, now: datetime
+) -> EvidenceFile:
+    """Attach one evidence file to a dossier (its own transaction)."""
+    dossier = db.session.get(Dossier, dossier_id)
+    if dossier is None or not can_see_dossier(actor, dossier):
+        raise NotFound(_("Không tìm thấy hồ sơ."))
+    if dossier.is_final:
+        raise InvalidInput({"file": [_("Hồ sơ đã kết thúc, không thể bổ sung minh chứng.")]})
+    if criterion and criterion not in criteria_of(dossier):
+        raise InvalidInput({"criterion": [_("Tiêu chí không có trong bộ tiêu chí của hồ sơ.")]})
+    upload = inspect_upload(original_name, stream)
+    evidence = add_evidence(dossier, upload, criterion or None, actor=actor, now=now)
+    commit()
+    return evidence

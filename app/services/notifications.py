@@ -1,0 +1,96 @@
+"""Who gets told what: the bodies of the notification jobs."""
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Dossier, HumanTask, Notification, RoleAssignment, User
+
+
+def eligible_users(task: HumanTask) -> list[User]:
+    """Every active account that may work on ``task``: holders of its role at its unit or above."""
+    if task.role == "household":
+        account = task.dossier.subject.account_id
+        users = [db.session.get(User, account)] if account else []
+        return [u for u in users if u and u.active]
+    ancestor_ids = [unit.id for unit in task.unit.ancestors()]
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(RoleAssignment, RoleAssignment.user_id == User.id)
+            .where(RoleAssignment.role == task.role, RoleAssignment.unit_id.in_(ancestor_ids), User.active)
+            .distinct()
+            .order_by(User.id)
+        )
+    )
+
+
+def _notify(user: User, kind: str, dedupe_key: str, params: dict, *, now: datetime, dossier_id=None,
+            task_id=None) -> bool:
+    exists = db.session.scalar(
+        select(Notification.id).where(Notification.user_id == user.id, Notification.dedupe_key == dedupe_key)
+    )
+    if exists:
+        return False
+    db.session.add(
+        Notification(
+            user_id=user.id,
+            kind=kind,
+            params=params,
+            dedupe_key=dedupe_key,
+            dossier_id=dossier_id,
+            human_task_id=task_id,
+            created_at=now,
+        )
+    )
+    return True
+
+
+def _task_params(task: HumanTask) -> dict:
+    return {
+        "dossier_code": task.dossier.code,
+        "subject": task.dossier.subject.name,
+        "task_label": task.label,
+    }
+
+
+def notify_task_opened(human_task_id: int, *, now: datetime) -> int:
+    task = db.session.get(HumanTask, human_task_id)
+    if task is None or task.state != "open":
+        return 0
+    return sum(
+        _notify(user, "task_opened", f"task_opened:{task.id}", _task_params(task), now=now,
+                dossier_id=task.dossier_id, task_id=task.id)
+        for user in eligible_users(task)
+    )
+
+
+def notify_task_reminder(dossier_id: int, task_name: str, outbox_id: int, *, now: datetime) -> int:
+    tasks = db.session.scalars(
+        select(HumanTask).where(
+            HumanTask.dossier_id == dossier_id, HumanTask.name == task_name, HumanTask.state == "open"
+        )
+    ).all()
+    sent = 0
+    for task in tasks:
+        recipients = [task.claimed_by] if task.claimed_by else eligible_users(task)
+        for user in recipients:
+            sent += _notify(user, "task_reminder", f"task_reminder:{task.id}:{outbox_id}",
+                            _task_params(task), now=now, dossier_id=dossier_id, task_id=task.id)
+    return sent
+
+
+def notify_dossier_outcome(dossier_id: int, *, now: datetime) -> int:
+    dossier = db.session.get(Dossier, dossier_id)
+    if dossier is None or dossier.subject.account_id is None:
+        return 0
+    user = db.session.get(User, dossier.subject.account_id)
+    params = {
+        "dossier_code": dossier.code,
+        "status": dossier.status,
+        "score": dossier.score,
+        "reason": dossier.status_reason,
+    }
+    return int(_notify(user, "dossier_outcome", f"dossier_outcome:{dossier.id}:{dossier.status}", params,
+                       now=now, dossier_id=dossier.id))

@@ -1,0 +1,75 @@
+"""Template helpers: dates and numbers as Vietnamese officials write them, labels, header counters."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app
+from flask_babel import get_locale
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from app import labels
+from app.extensions import db
+from app.models import Notification, utcnow
+
+
+def _local(value: datetime) -> datetime:
+    return value.astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"]))
+
+
+def format_date(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if isinstance(value, datetime):
+        value = _local(value)
+    return value.strftime("%d/%m/%Y")
+
+
+def format_datetime(value: datetime | None) -> str:
+    return _local(value).strftime("%d/%m/%Y %H:%M") if value else ""
+
+
+def format_number(value, decimals: int = 0) -> str:
+    if value is None:
+        return ""
+    text = f"{value:,.{decimals}f}"
+    if str(get_locale() or "vi") == "vi":
+        text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    return text
+
+
+def unread_notifications() -> int:
+    if not current_user.is_authenticated:
+        return 0
+    return db.session.scalar(
+        select(func.count(Notification.id)).where(
+            Notification.user_id == current_user.id, Notification.read_at.is_(None)
+        )
+    )
+
+
+def register_template_helpers(app: Flask) -> None:
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.filters.update(
+        date=format_date, datetime=format_datetime, number=format_number, localized=labels.localized
+    )
+    app.jinja_env.globals.update(
+        labels=labels,
+        label=labels.label,
+        unread_notifications=unread_notifications,
+        now=utcnow,
+        current_locale=lambda: str(get_locale() or "vi"),
+        form_has=lambda form, name: any(f.name == name for f in form.fields),
+    )
+
+
+def redirect_back(default: str):
+    """Redirect to the form's ``next`` path when it is local; an absolute URL would be an open redirect."""
+    from flask import redirect, request
+
+    target = request.form.get("next") or request.args.get("next") or ""
+    if not target.startswith("/") or target.startswith("//"):
+        target = default
+    return redirect(target)

@@ -1,0 +1,134 @@
+"""Server-side validation of submissions, from HTML forms or JSON payloads."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from forms.definition import FieldDefinition, FormDefinition
+from forms.formclass import DefinedForm, cached_form_class
+from forms.messages import DEFAULT_LOCALE, message
+from forms.multidict import MultiDict
+
+PAYLOAD_ERROR_KEY = "_payload"
+
+
+@dataclass(frozen=True, eq=False)
+class SubmissionResult:
+    valid: bool
+    data: dict[str, Any]
+    errors: dict[str, list[str]]
+    form: DefinedForm
+
+
+def validate_submission(
+    definition: FormDefinition,
+    formdata: Any,
+    *,
+    locale: str = DEFAULT_LOCALE,
+    evidence_ids: Collection[int] = frozenset(),
+    reject_unknown: bool = True,
+    ignore: Iterable[str] = ("csrf_token",),
+) -> SubmissionResult:
+    """Validate submitted form data against a definition.
+
+    ``formdata`` is a multi-dict (anything with ``getlist`` and ``keys``, e.g.
+    Werkzeug's ``request.form``) or a plain mapping. ``data`` in the result
+    holds a JSON-safe clean value for every value field (None when empty or
+    invalid).
+    """
+    if formdata is None:
+        formdata = MultiDict()
+    elif not hasattr(formdata, "getlist"):
+        formdata = MultiDict(formdata)
+    form = cached_form_class(definition, locale)(formdata, evidence_ids=evidence_ids)
+    form.validate()
+    errors = {name: list(field_errors) for name, field_errors in form.errors.items()}
+    if reject_unknown:
+        known = {field.name for field in definition.value_fields} | {"csrf_token"} | set(ignore)
+        for key in formdata.keys():
+            if key not in known:
+                errors.setdefault(key, []).append(message("unknown_field", locale))
+    return SubmissionResult(valid=not errors, data=form.json_data(), errors=errors, form=form)
+
+
+class _JSONTypeError(Exception):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def formdata_from_json(
+    definition: FormDefinition, payload: Mapping[str, Any], *, locale: str = DEFAULT_LOCALE
+) -> tuple[MultiDict, dict[str, list[str]]]:
+    """Turn a JSON API payload into form data for validate_submission.
+
+    Values of the wrong JSON type are left out of the form data and reported
+    in the returned errors (keyed by field name; a payload that is not an
+    object is reported under "_payload"). A null value means "empty". Keys
+    that are not fields of the form are passed through so that
+    validate_submission reports them.
+    """
+    formdata = MultiDict()
+    errors: dict[str, list[str]] = {}
+    if not isinstance(payload, Mapping):
+        return formdata, {PAYLOAD_ERROR_KEY: [message("json_payload", locale)]}
+    fields = {field.name: field for field in definition.value_fields}
+    for key, value in payload.items():
+        field = fields.get(key)
+        if field is None:
+            formdata.setlist(key, value if isinstance(value, list) else [value])
+            continue
+        if value is None:
+            continue
+        try:
+            formdata.setlist(key, _json_values(field, value))
+        except _JSONTypeError as exc:
+            errors[key] = [message(exc.key, locale)]
+    return formdata, errors
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _number_text(value: int | float) -> str:
+    # JavaScript clients cannot tell 8 from 8.0; accept the latter for integer fields.
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _json_values(field: FieldDefinition, value: Any) -> list[str]:
+    kind = field.type
+    if kind in ("text", "textarea"):
+        if isinstance(value, str):
+            return [value]
+        if _is_number(value):
+            return [_number_text(value)]
+        raise _JSONTypeError("json_string")
+    if kind in ("choice", "date"):
+        if isinstance(value, str):
+            return [value]
+        raise _JSONTypeError("json_string")
+    if kind in ("integer", "score", "decimal"):
+        if isinstance(value, str):
+            return [value]
+        if _is_number(value):
+            return [_number_text(value)]
+        raise _JSONTypeError("json_number")
+    if kind == "yesno":
+        if isinstance(value, bool):
+            return ["yes" if value else "no"]
+        if isinstance(value, str):
+            return [value]
+        raise _JSONTypeError("json_boolean")
+    if kind == "multichoice":
+        if isinstance(value, list) and all(isinstance(item, str) for item in value):
+            return value
+        raise _JSONTypeError("json_string_list")
+    # Only evidence lists remain: headings carry no value.
+    if isinstance(value, list) and all(isinstance(i, int) and not isinstance(i, bool) for i in value):
+        return [str(item) for item in value]
+    raise _JSONTypeError("json_id_list")

@@ -1,0 +1,241 @@
+import dataclasses
+import json
+import shutil
+
+import pytest
+
+from workflow import ProcedureError, compile_procedure, load_procedure_folder, restore_procedure
+
+
+def with_file(package, kind, name, content):
+    files = dict(getattr(package, kind))
+    files[name] = content
+    return dataclasses.replace(package, **{kind: files})
+
+
+def test_shipped_procedure_compiles(proc):
+    assert proc.key == proc.process_id == "gia_dinh_hoc_tap"
+    assert proc.end_states == {
+        "end_recognized": "recognized",
+        "end_not_recognized": "not_recognized",
+        "end_rejected": "rejected",
+    }
+    tasks = {k: (t.lane, t.role, t.level, t.form_key, t.sla_days) for k, t in proc.user_tasks.items()}
+    assert tasks == {
+        "self_report": ("Household", "household", "subject", "self_report", 30),
+        "commune_scoring": ("Commune", "commune_officer", "commune", "commune_scoring", 10),
+        "district_verification": ("District", "district_officer", "district", "district_verification", 10),
+        "city_commendation": ("City", "emulation_committee", "province", "city_commendation", 15),
+    }
+    assert proc.user_tasks["commune_scoring"].name == "Chấm điểm cấp xã"
+    assert proc.user_tasks["self_report"].label == {"vi": "Tự đánh giá", "en": "Self-assessment"}
+    assert proc.manifest["defaults"] == {"commune_reminder_days": 10}
+
+
+def test_label_falls_back_to_bpmn_name(package):
+    manifest = json.loads(json.dumps(package.manifest))
+    del manifest["tasks"]["city_commendation"]
+    proc = compile_procedure(dataclasses.replace(package, manifest=manifest))
+    assert proc.user_tasks["city_commendation"].label == {"vi": "Khen thưởng cấp thành phố"}
+
+
+def test_sha256_is_stable_and_covers_every_source(package, load_shipped):
+    again = load_shipped()
+    assert package.sha256 == again.sha256
+    assert len(package.sha256) == 64
+    changed_form = with_file(package, "forms", "self_report", b'{"x": 1}')
+    changed_dmn = with_file(package, "dmn", "rating.dmn", package.dmn["rating.dmn"] + b"\n")
+    manifest = dict(package.manifest, title={"vi": "Khác"})
+    changed_manifest = dataclasses.replace(package, manifest=manifest)
+    hashes = {package.sha256, changed_form.sha256, changed_dmn.sha256, changed_manifest.sha256}
+    assert len(hashes) == 4
+
+
+def test_load_reports_missing_files(tmp_path, procedure_dir):
+    folder = tmp_path / "p"
+    shutil.copytree(procedure_dir, folder)
+    (folder / "rating.dmn").unlink()
+    with pytest.raises(ProcedureError) as info:
+        load_procedure_folder(folder)
+    assert "rating.dmn" in str(info.value)
+
+
+def test_load_reports_missing_manifest_and_path_tricks(tmp_path):
+    with pytest.raises(ProcedureError, match="procedure.json"):
+        load_procedure_folder(tmp_path)
+    (tmp_path / "procedure.json").write_text(json.dumps({"bpmn": ["../etc/passwd"], "dmn": []}))
+    with pytest.raises(ProcedureError, match="không hợp lệ"):
+        load_procedure_folder(tmp_path)
+
+
+def test_load_reads_forms_by_stem(tmp_path, procedure_dir):
+    folder = tmp_path / "p"
+    shutil.copytree(procedure_dir, folder)
+    (folder / "forms").mkdir(exist_ok=True)
+    (folder / "forms" / "extra_form.json").write_bytes(b'{"fields": []}')
+    assert load_procedure_folder(folder).forms["extra_form"] == b'{"fields": []}'
+
+
+def test_restore_is_cached_per_sha(proc):
+    again = restore_procedure(proc.sha256, proc.serialized_spec, proc.manifest)
+    assert again is proc
+    restored = restore_procedure("restored-" + proc.sha256, proc.serialized_spec, proc.manifest)
+    assert restored is not proc
+    assert restored.user_tasks == proc.user_tasks
+    assert restore_procedure("restored-" + proc.sha256, "{}", {}) is restored
+
+
+def test_serialized_spec_holds_the_spec(proc):
+    stored = json.loads(proc.serialized_spec)
+    assert stored["process_id"] == "gia_dinh_hoc_tap"
+    assert "khong_dat" in proc.serialized_spec
+
+
+# --------------------------------------------------------------------------- hostile or broken packages
+
+
+def mutate_bpmn(package, old, new):
+    source = package.bpmn["process.bpmn"].decode()
+    assert old in source, old
+    return with_file(package, "bpmn", "process.bpmn", source.replace(old, new).encode())
+
+
+def mutate_dmn(package, old, new):
+    source = package.dmn["rating.dmn"].decode()
+    assert old in source, old
+    return with_file(package, "dmn", "rating.dmn", source.replace(old, new).encode())
+
+
+def errors_of(package):
+    with pytest.raises(ProcedureError) as info:
+        compile_procedure(package)
+    assert info.value.errors
+    return "\n".join(info.value.errors)
+
+
+REMINDER = 'notify("task_reminder", task="commune_scoring")'
+RECOGNIZED = '<bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">recognized<'
+
+
+def test_doctype_xxe_is_refused(package):
+    bad = mutate_bpmn(
+        package,
+        "<bpmn:definitions",
+        '<!DOCTYPE d [<!ENTITY xxe SYSTEM "file:///etc/hostname">]>\n<bpmn:definitions',
+    )
+    message = errors_of(
+        mutate_bpmn(bad, "theo bộ tiêu chí.</bpmn:documentation>", "&xxe;</bpmn:documentation>")
+    )
+    assert "process.bpmn" in message and "DOCTYPE" in message
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        "().__class__.__base__.__subclasses__()",
+        "import os\nos.system('echo PWNED')",
+        "__import__('os').system('echo PWNED')",
+        "open('/etc/hostname').read()",
+        "x = getattr(notify, '__globals__')",
+    ],
+)
+def test_script_escapes_are_refused(package, script):
+    message = errors_of(mutate_bpmn(package, REMINDER, script.replace("'", "&apos;")))
+    assert "process.bpmn" in message and "send_commune_reminder" in message
+
+
+def test_condition_with_import_is_refused(package):
+    bad = mutate_bpmn(
+        package, RECOGNIZED, RECOGNIZED.replace(">recognized<", '>__import__("os").system("id") == 0<')
+    )
+    message = errors_of(bad)
+    assert "recognition_gateway" in message and "__import__" in message
+
+
+def test_dmn_cells_are_checked(package):
+    bad = mutate_dmn(package, '<text>"tot"</text>', "<text>().__class__.__base__</text>")
+    bad = mutate_dmn(bad, "<text>&gt;= 90</text>", "<text>&gt;= __import__('os').getpid()</text>")
+    message = errors_of(bad)
+    assert "rating.dmn" in message
+    assert "rule_tot_rating" in message and "rule_tot_score" in message
+
+
+def test_lane_without_mapping_is_refused(package):
+    manifest = json.loads(json.dumps(package.manifest))
+    del manifest["lanes"]["City"]
+    message = errors_of(dataclasses.replace(package, manifest=manifest))
+    assert "lane_city" in message and "City" in message
+
+
+def test_user_task_without_form_key_is_refused(package):
+    message = errors_of(mutate_bpmn(package, ' camunda:formKey="city_commendation"', ""))
+    assert "city_commendation" in message and "formKey" in message
+
+
+def test_missing_form_is_refused(package):
+    forms = {k: v for k, v in package.forms.items() if k != "district_verification"}
+    message = errors_of(dataclasses.replace(package, forms=forms))
+    assert "forms/district_verification.json" in message and "district_verification" in message
+
+
+def test_constant_timer_must_be_valid_iso(package):
+    bad = mutate_bpmn(package, '"P" + str(commune_reminder_days) + "D"', '"PT10D"')
+    message = errors_of(bad)
+    assert "commune_reminder_timer" in message and "PT10D" in message
+    assert compile_procedure(mutate_bpmn(package, '"P" + str(commune_reminder_days) + "D"', '"P10D"'))
+
+
+@pytest.mark.parametrize("expression", ["P10D", "P10D D"])
+def test_unquoted_timer_is_refused(package, expression):
+    assert "commune_reminder_timer" in errors_of(
+        mutate_bpmn(package, '"P" + str(commune_reminder_days) + "D"', expression)
+    )
+
+
+def test_manifest_problems_are_collected(package):
+    manifest = json.loads(json.dumps(package.manifest))
+    manifest["end_states"]["send_commune_reminder"] = "oops"
+    manifest["tasks"]["no_such_task"] = {"label": {"vi": "x"}}
+    manifest["lanes"]["Province"] = {"role": "x", "level": "province"}
+    forms = {k: v for k, v in package.forms.items() if k != "self_report"}
+    message = errors_of(dataclasses.replace(package, manifest=manifest, forms=forms))
+    for needle in ("send_commune_reminder", "no_such_task", "Province", "forms/self_report.json"):
+        assert needle in message
+
+
+def test_missing_manifest_keys(package):
+    manifest = {k: v for k, v in package.manifest.items() if k not in ("lanes", "process_id")}
+    message = errors_of(dataclasses.replace(package, manifest=manifest))
+    assert "lanes" in message and "process_id" in message
+
+
+def test_unknown_process_and_schema_errors(package):
+    manifest = dict(package.manifest, process_id="nope")
+    assert "nope" in errors_of(dataclasses.replace(package, manifest=manifest))
+    message = errors_of(
+        mutate_bpmn(
+            package,
+            '<bpmn:endEvent id="end_rejected"',
+            '<bpmn:fooEvent id="x"/><bpmn:endEvent id="end_rejected"',
+        )
+    )
+    assert "process.bpmn" in message
+
+
+def test_decision_ref_must_exist(package):
+    message = errors_of(
+        mutate_bpmn(package, 'camunda:decisionRef="gia_dinh_hoc_tap_rating"', 'camunda:decisionRef="nope"')
+    )
+    assert "nope" in message
+
+
+def test_manual_tasks_would_hang_and_are_refused(package):
+    bad = mutate_bpmn(
+        package, '<bpmn:userTask id="city_commendation"', '<bpmn:manualTask id="city_commendation"'
+    )
+    bad = mutate_bpmn(
+        bad,
+        '</bpmn:userTask>\n\n    <bpmn:endEvent id="end_recognized"',
+        '</bpmn:manualTask>\n\n    <bpmn:endEvent id="end_recognized"',
+    )
+    assert "city_commendation" in errors_of(bad)

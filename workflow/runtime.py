@@ -1,0 +1,280 @@
+"""Running procedure instances: start, complete a user task, fire due timers.
+
+Each call takes the instance state as a JSON string and returns a new one; nothing is mutated in
+place, so on any error the caller simply keeps the state it already has. The state does not embed the
+process spec: it carries ``spec_ref`` (the procedure's sha256) and the spec comes from the
+CompiledProcedure passed in, which halves the size and the (de)serialization cost per request.
+"""
+
+import copy
+import json
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import LOCALTZ
+from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
+from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
+from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
+from SpiffWorkflow.exceptions import TaskNotFoundException
+from SpiffWorkflow.util.task import TaskState
+
+from .clock import engine_clock
+from .errors import TaskNotReady, WorkflowStepError
+from .procedure import CompiledProcedure
+from .sandbox import Notice, StepContext, engine_step, make_script_engine, reserved_names
+from .serialization import SERIALIZER_VERSION, make_registry
+
+
+@dataclass(frozen=True)
+class ReadyTask:
+    id: str
+    bpmn_id: str
+    name: str
+    lane: str
+    role: str
+    level: str
+    form_key: str
+    sla_days: int | None
+    data: dict
+
+
+@dataclass
+class StepResult:
+    state: str
+    completed: bool
+    end_state: str | None
+    ready_tasks: list[ReadyTask]
+    next_timer_at: datetime | None
+    notices: list[Notice] = field(default_factory=list)
+    data: dict = field(default_factory=dict)
+    completed_task: str | None = None
+
+
+class ProcedureWorkflow(BpmnWorkflow):
+    """A BpmnWorkflow that remembers which compiled procedure version it runs."""
+
+    def __init__(self, spec, subprocess_specs=None, *, spec_ref: str, **kwargs):
+        super().__init__(spec, subprocess_specs, **kwargs)
+        self.spec_ref = spec_ref
+
+
+class _SpecRefConverter(BpmnWorkflowConverter):
+    """Writes ``spec_ref`` instead of the spec; restores against the procedure given by the caller."""
+
+    def to_dict(self, workflow):
+        dct = WorkflowConverter.to_dict(self, workflow)
+        dct["spec_ref"] = workflow.spec_ref
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+    def from_dict(self, dct, procedure: CompiledProcedure | None = None):
+        if procedure is None:
+            raise ValueError("a CompiledProcedure is required to restore a workflow")
+        stored = dct.get("spec_ref")
+        if stored != procedure.sha256:
+            raise ValueError(f"trạng thái thuộc phiên bản {stored!r}, không phải {procedure.sha256}")
+        workflow = self.target_class(
+            procedure.spec, procedure.subprocess_specs, spec_ref=procedure.sha256, deserializing=True
+        )
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], uuid.UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(uuid.UUID(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        return workflow
+
+
+def _make_serializer() -> BpmnWorkflowSerializer:
+    config = dict(CAMUNDA_CONFIG)
+    config[ProcedureWorkflow] = _SpecRefConverter
+    return BpmnWorkflowSerializer(make_registry(config), version=SERIALIZER_VERSION)
+
+
+def _parse_timer_value(value: str) -> datetime:
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        # Spiff interprets naive timer values in the server's local zone; follow it.
+        moment = moment.replace(tzinfo=LOCALTZ)
+    return moment.astimezone(UTC)
+
+
+def _describe(exc: Exception, step: StepContext) -> str:
+    where = getattr(getattr(exc, "task_spec", None), "bpmn_id", None) or step.last_source
+    prefix = f"Lỗi khi chạy phần tử '{where}'" if where else "Lỗi khi chạy quy trình"
+    return f"{prefix}: {exc}"
+
+
+class WorkflowRuntime:
+    """Runs instances of compiled procedures. One per process; safe to share between threads."""
+
+    def __init__(self):
+        self._engine = make_script_engine()
+        self._reserved = reserved_names()
+        # BpmnWorkflowSerializer flips a flag on its registry while encoding, so a serializer must not
+        # be used by two threads at once; each thread gets its own.
+        self._local = threading.local()
+
+    # ------------------------------------------------------------------ public API
+
+    def start(self, proc: CompiledProcedure, *, data: dict, now: datetime) -> StepResult:
+        """Create an instance; ``data`` (over the manifest's ``defaults``) becomes its initial data."""
+        start_data = self._checked_data({**proc.manifest.get("defaults", {}), **data})
+
+        def step():
+            wf = ProcedureWorkflow(
+                proc.spec, proc.subprocess_specs, spec_ref=proc.sha256, script_engine=self._engine
+            )
+            wf.get_next_task(state=TaskState.READY).set_data(**start_data)
+            wf.do_engine_steps()
+            return wf, None
+
+        return self._step(proc, now, step)
+
+    def complete_task(
+        self, proc: CompiledProcedure, state: str, task_id: str, data: dict, *, actor: str, now: datetime
+    ) -> StepResult:
+        task_data = self._checked_data(data)
+
+        def step():
+            wf = self._load(proc, state)
+            task = self._ready_user_task(wf, task_id)
+            task.set_data(**task_data)
+            task.internal_data["completed_by"] = actor
+            task.run()
+            wf.do_engine_steps()
+            return wf, task.task_spec.bpmn_id
+
+        return self._step(proc, now, step)
+
+    def fire_due_timers(self, proc: CompiledProcedure, state: str, *, now: datetime) -> StepResult:
+        def step():
+            wf = self._load(proc, state)
+            wf.refresh_timers()
+            wf.do_engine_steps()
+            return wf, None
+
+        return self._step(proc, now, step)
+
+    # ------------------------------------------------------------------ internals
+
+    def _serializer(self) -> BpmnWorkflowSerializer:
+        serializer = getattr(self._local, "serializer", None)
+        if serializer is None:
+            serializer = self._local.serializer = _make_serializer()
+        return serializer
+
+    def _checked_data(self, data: dict) -> dict:
+        if not isinstance(data, dict):
+            raise WorkflowStepError("Dữ liệu phải là một dict")
+        # Such keys would shadow script helpers/guards or be unreachable from scripts; a field named
+        # "today" would otherwise only fail when the reminder script runs days later.
+        bad = sorted(
+            k
+            for k in data
+            if not isinstance(k, str) or not k.isidentifier() or k.startswith("_") or k in self._reserved
+        )
+        if bad:
+            raise WorkflowStepError(f"Tên trường dữ liệu không hợp lệ hoặc trùng tên dành riêng: {bad}")
+        return copy.deepcopy(data)
+
+    def _load(self, proc: CompiledProcedure, state: str) -> ProcedureWorkflow:
+        serializer = self._serializer()
+        dct = json.loads(state)
+        serializer.migrate(dct)
+        wf = serializer.from_dict(dct, procedure=proc)
+        # The script engine is not serialized; a restored workflow would otherwise get Spiff's
+        # unrestricted default engine.
+        wf.script_engine = self._engine
+        return wf
+
+    @staticmethod
+    def _ready_user_task(wf: ProcedureWorkflow, task_id: str):
+        try:
+            task = wf.get_task_from_id(uuid.UUID(str(task_id)))
+        except (ValueError, TaskNotFoundException):
+            raise TaskNotReady(f"Không có công việc {task_id!r} trong hồ sơ này") from None
+        if not isinstance(task.task_spec, UserTask):
+            raise TaskNotReady(f"Công việc {task_id!r} không phải việc của người dùng")
+        # task.run() does not check the state itself: running a FUTURE task would silently complete it.
+        if task.state != TaskState.READY:
+            raise TaskNotReady(
+                f"Công việc {task_id!r} không ở trạng thái sẵn sàng ({TaskState.get_name(task.state)})"
+            )
+        return task
+
+    def _step(self, proc: CompiledProcedure, now: datetime, step: Callable) -> StepResult:
+        with engine_clock(now), engine_step() as context:
+            try:
+                wf, completed_task = step()
+                return self._result(proc, wf, context.notices, completed_task)
+            except (TaskNotReady, WorkflowStepError):
+                raise
+            except Exception as exc:
+                raise WorkflowStepError(_describe(exc, context)) from exc
+
+    def _result(self, proc: CompiledProcedure, wf: ProcedureWorkflow, notices, completed_task) -> StepResult:
+        ready = [
+            t for t in wf.get_tasks(state=TaskState.READY, manual=True) if isinstance(t.task_spec, UserTask)
+        ]
+        completed = wf.is_completed()
+        if completed:
+            data = wf.data
+        elif ready:
+            data = ready[0].data
+        else:
+            data = wf.last_task.data if wf.last_task is not None else {}
+        return StepResult(
+            state=self._serializer().serialize_json(wf),
+            completed=completed,
+            end_state=self._end_state(proc, wf) if completed else None,
+            ready_tasks=[self._ready_task(proc, t) for t in ready],
+            next_timer_at=self._next_timer(wf),
+            notices=list(notices),
+            data=copy.deepcopy(data),
+            completed_task=completed_task,
+        )
+
+    @staticmethod
+    def _ready_task(proc: CompiledProcedure, task) -> ReadyTask:
+        info = proc.user_tasks[task.task_spec.bpmn_id]
+        return ReadyTask(
+            id=str(task.id),
+            bpmn_id=info.bpmn_id,
+            name=info.name,
+            lane=info.lane,
+            role=info.role,
+            level=info.level,
+            form_key=info.form_key,
+            sla_days=info.sla_days,
+            data=copy.deepcopy(task.data),
+        )
+
+    @staticmethod
+    def _end_state(proc: CompiledProcedure, wf: ProcedureWorkflow) -> str | None:
+        reached = [
+            t
+            for t in wf.get_tasks(state=TaskState.COMPLETED)
+            if t.workflow is wf
+            and isinstance(t.task_spec, EndEvent)
+            and t.task_spec.bpmn_id in proc.end_states
+        ]
+        if not reached:
+            return None
+        last = max(reached, key=lambda t: t.last_state_change)
+        return proc.end_states[last.task_spec.bpmn_id]
+
+    @staticmethod
+    def _next_timer(wf: ProcedureWorkflow) -> datetime | None:
+        due = [
+            _parse_timer_value(event.value)
+            for event in wf.waiting_events()
+            if "Timer" in event.event_type and isinstance(event.value, str)
+        ]
+        return min(due, default=None)
