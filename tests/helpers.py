@@ -53,11 +53,11 @@ class ApiClient:
     def headers(self, username: str) -> dict:
         return {"Authorization": f"Bearer {self.token(username)}"}
 
-    def get(self, username: str, path: str, **kwargs):
-        return self.client.get(f"/api/v1{path}", headers=self.headers(username), **kwargs)
+    def get(self, username: str, path: str, headers: dict | None = None, **kwargs):
+        return self.client.get(f"/api/v1{path}", headers={**self.headers(username), **(headers or {})}, **kwargs)
 
-    def post(self, username: str, path: str, **kwargs):
-        return self.client.post(f"/api/v1{path}", headers=self.headers(username), **kwargs)
+    def post(self, username: str, path: str, headers: dict | None = None, **kwargs):
+        return self.client.post(f"/api/v1{path}", headers={**self.headers(username), **(headers or {})}, **kwargs)
 
     def open_dossier(self, username: str = "demo-household", year: int = YEAR) -> int:
         response = self.post(username, "/dossiers", json={"title": TITLE, "year": year})
