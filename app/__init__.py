@@ -3,7 +3,7 @@
 import sqlite3
 from pathlib import Path
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -27,6 +27,8 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 
 def _select_locale() -> str:
     languages = ("vi", "en")
+    if not has_request_context():
+        return "vi"
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     if session.get("lang") in languages:

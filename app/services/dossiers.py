@@ -1,11 +1,12 @@
 """The recognition loop: opening dossiers and running their steps, one transaction per step."""
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -84,21 +85,31 @@ def open_dossier(subject: Subject, title: str, year: int, *, actor: User, now: d
     except WorkflowStepError as exc:
         rollback()
         raise StepFailed(_("Quy trình gặp lỗi khi khởi tạo hồ sơ: %(error)s", error=str(exc))) from exc
-    audit.record(
-        "dossier.opened",
-        actor=actor,
-        at=now,
-        dossier_id=dossier.id,
-        obj=dossier,
-        details={"title": title, "year": year, "procedure_version": definition.version},
-    )
-    _apply_step(dossier, definition, result, actor=actor, now=now)
-    _commit_step()
+
+    def write():
+        audit.record(
+            "dossier.opened",
+            actor=actor,
+            at=now,
+            dossier_id=dossier.id,
+            obj=dossier,
+            details={"title": title, "year": year, "procedure_version": definition.version},
+        )
+        _apply_step(dossier, definition, result, actor=actor, now=now)
+
+    _save(write)
     return dossier
 
 
-def _commit_step() -> None:
+def _save(write: Callable[[], None]) -> None:
+    """Apply a step's writes and commit them as one transaction.
+
+    Another step that committed on the same dossier first makes the row-version check (or a unique
+    constraint) fail, at a flush or at the commit; the whole step is then rolled back and reported
+    as a conflict.
+    """
     try:
+        write()
         commit()
     except (StaleDataError, IntegrityError):
         rollback()
@@ -271,39 +282,41 @@ def submit_task(
         rollback()
         raise
 
-    task.state = "completed"
-    task.completed_at = now
-    task.completed_by_id = actor.id
-    task.claimed_by_id = task.claimed_by_id or actor.id
-    task.claimed_at = task.claimed_at or now
-    db.session.add(
-        Submission(
-            dossier_id=dossier.id,
-            human_task_id=task.id,
-            form_version_id=task.form_version_id,
-            task_name=task.name,
-            data=checked.data,
-            score=score.as_dict() if score is not None else None,
-            actor_id=actor.id,
-            submitted_at=now,
+    def write():
+        task.state = "completed"
+        task.completed_at = now
+        task.completed_by_id = actor.id
+        task.claimed_by_id = task.claimed_by_id or actor.id
+        task.claimed_at = task.claimed_at or now
+        db.session.add(
+            Submission(
+                dossier_id=dossier.id,
+                human_task_id=task.id,
+                form_version_id=task.form_version_id,
+                task_name=task.name,
+                data=checked.data,
+                score=score.as_dict() if score is not None else None,
+                actor_id=actor.id,
+                submitted_at=now,
+            )
         )
-    )
-    dossier.status_reason = _status_reason(task.name, checked.data, score)
-    audit.record(
-        "task.completed",
-        actor=actor,
-        at=now,
-        dossier_id=dossier.id,
-        obj=task,
-        details={
-            "task": task.name,
-            "decision": checked.data.get("decision"),
-            "total": score.total if score is not None else None,
-            "form_version_id": task.form_version_id,
-        },
-    )
-    _apply_step(dossier, definition, result, actor=actor, now=now, completed=task)
-    _commit_step()
+        dossier.status_reason = _status_reason(task.name, checked.data, score)
+        audit.record(
+            "task.completed",
+            actor=actor,
+            at=now,
+            dossier_id=dossier.id,
+            obj=task,
+            details={
+                "task": task.name,
+                "decision": checked.data.get("decision"),
+                "total": score.total if score is not None else None,
+                "form_version_id": task.form_version_id,
+            },
+        )
+        _apply_step(dossier, definition, result, actor=actor, now=now, completed=task)
+
+    _save(write)
     return dossier
 
 
@@ -327,11 +340,19 @@ def claim_task(human_task_id: int, *, actor: User, now: datetime) -> HumanTask:
         return task
     if task.claimed_by_id is not None:
         raise Conflict(_("Công việc đang do %(name)s xử lý.", name=task.claimed_by.full_name))
-    task.claimed_by_id = actor.id
-    task.claimed_at = now
+    # A conditional update, so of two officials claiming at once exactly one gets the task.
+    claimed = db.session.execute(
+        update(HumanTask)
+        .where(HumanTask.id == task.id, HumanTask.state == "open", HumanTask.claimed_by_id.is_(None))
+        .values(claimed_by_id=actor.id, claimed_at=now)
+    ).rowcount
+    if claimed != 1:
+        rollback()
+        raise Conflict(_("Công việc vừa được người khác nhận xử lý."))
     audit.record("task.claimed", actor=actor, at=now, dossier_id=task.dossier_id, obj=task,
                  details={"task": task.name})
-    _commit_step()
+    commit()
+    db.session.refresh(task)
     return task
 
 
@@ -345,11 +366,14 @@ def release_task(human_task_id: int, *, actor: User, now: datetime) -> HumanTask
         return task
     if task.claimed_by_id != actor.id:
         raise Conflict(_("Chỉ người đang xử lý mới trả lại được công việc này."))
-    task.claimed_by_id = None
-    task.claimed_at = None
-    audit.record("task.released", actor=actor, at=now, dossier_id=task.dossier_id, obj=task,
-                 details={"task": task.name})
-    _commit_step()
+
+    def write():
+        task.claimed_by_id = None
+        task.claimed_at = None
+        audit.record("task.released", actor=actor, at=now, dossier_id=task.dossier_id, obj=task,
+                     details={"task": task.name})
+
+    _save(write)
     return task
 
 
@@ -388,10 +412,13 @@ def fire_due_timers(*, now: datetime) -> int:
             rollback()
             current_app.logger.error("timer of dossier %s failed: %s", dossier_id, exc)
             continue
-        audit.record("timer.fired", actor=None, at=now, dossier_id=dossier.id)
-        _apply_step(dossier, definition, result, actor=None, now=now)
+
+        def write(dossier=dossier, definition=definition, result=result):
+            audit.record("timer.fired", actor=None, at=now, dossier_id=dossier.id)
+            _apply_step(dossier, definition, result, actor=None, now=now)
+
         try:
-            _commit_step()
+            _save(write)
             fired += 1
         except Conflict:
             continue

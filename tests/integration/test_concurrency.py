@@ -1,0 +1,75 @@
+"""Two officials completing the same task at once: one wins, the other gets 409, the dossier moves once."""
+
+import threading
+
+from tests.helpers import commune_accept, walk
+
+
+def _second_commune_officer(app):
+    from app.models import utcnow
+    from app.services import accounts
+
+    with app.app_context():
+        user = accounts.create_user("can-bo-xa-2", "Cán bộ xã thứ hai", "matkhau123", actor=None, now=utcnow())
+        accounts.assign_role(user.id, "commune_officer", "DEMO-AH", actor=None, now=utcnow())
+
+
+def test_two_officials_completing_the_same_task_at_once_advance_it_exactly_once(app, api):
+    _second_commune_officer(app)
+    dossier_id = walk(api, to="commune_scoring")
+    task = api.task_for("demo-commune", dossier_id, "commune_scoring")
+    tokens = {u: api.token(u, p) for u, p in (("demo-commune", "demo1234"), ("can-bo-xa-2", "matkhau123"))}
+
+    barrier = threading.Barrier(2)
+    results = {}
+
+    def complete(username):
+        client = app.test_client()
+        barrier.wait()
+        response = client.post(
+            f"/api/v1/tasks/{task['id']}/complete",
+            json={"data": commune_accept(9)},
+            headers={"Authorization": f"Bearer {tokens[username]}"},
+        )
+        results[username] = (response.status_code, response.get_json())
+
+    threads = [threading.Thread(target=complete, args=(u,)) for u in tokens]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    codes = sorted(code for code, _ in results.values())
+    assert codes == [200, 409], results
+    loser = next(body for code, body in results.values() if code == 409)
+    assert loser["error"]["message"]
+
+    dossier = api.dossier("demo-commune", dossier_id)
+    completions = [h for h in dossier["history"] if h["details"].get("task") == "commune_scoring"]
+    assert len(completions) == 1
+    assert [t["name"] for t in dossier["current_tasks"]] == ["district_verification"]
+
+    from app.extensions import db
+    from app.models import HumanTask, Submission
+
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Submission.id)).where(
+            Submission.task_name == "commune_scoring")) == 1
+        open_district = db.session.scalars(db.select(HumanTask).where(
+            HumanTask.dossier_id == dossier_id, HumanTask.state == "open")).all()
+        assert [t.name for t in open_district] == ["district_verification"]
+
+
+def test_a_task_claimed_by_another_official_cannot_be_completed(app, api):
+    _second_commune_officer(app)
+    dossier_id = walk(api, to="commune_scoring")
+    task = api.task_for("demo-commune", dossier_id, "commune_scoring")
+    assert api.post("demo-commune", f"/tasks/{task['id']}/claim").status_code == 200
+    api.token("can-bo-xa-2", "matkhau123")
+    response = api.post("can-bo-xa-2", f"/tasks/{task['id']}/complete", json={"data": commune_accept()})
+    assert response.status_code == 409
+    assert "Cán bộ xã An Hòa" in response.get_json()["error"]["message"]
+    assert api.post("can-bo-xa-2", f"/tasks/{task['id']}/claim").status_code == 409
+    assert api.post("can-bo-xa-2", f"/tasks/{task['id']}/release").status_code == 409
+    assert api.post("demo-commune", f"/tasks/{task['id']}/release").status_code == 200
+    assert api.post("can-bo-xa-2", f"/tasks/{task['id']}/claim").get_json()["claimed_by"] == "can-bo-xa-2"
