@@ -32,7 +32,9 @@ def _run(operation):
         return operation()
     except ServiceError as exc:
         details = getattr(exc, "errors", None)
-        raise click.ClickException(f"{exc.message} {json.dumps(details, ensure_ascii=False) if details else ''}")
+        raise click.ClickException(
+            f"{exc.message} {json.dumps(details, ensure_ascii=False) if details else ''}"
+        ) from exc
 
 
 @users_cli.command("create")
@@ -41,7 +43,9 @@ def _run(operation):
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @click.option("--email")
 def users_create(username, full_name, password, email):
-    user = _run(lambda: accounts.create_user(username, full_name, password, email=email, actor=None, now=utcnow()))
+    user = _run(
+        lambda: accounts.create_user(username, full_name, password, email=email, actor=None, now=utcnow())
+    )
     click.echo(f"Đã tạo {user.username} (id {user.id})")
 
 
@@ -80,7 +84,9 @@ def users_assign_role(username, role, unit_code):
 def users_list():
     for user in db.session.scalars(select(User).order_by(User.username)):
         roles = ", ".join(f"{r.role}@{r.unit.code}" for r in user.roles)
-        click.echo(f"{user.username:20} {'active' if user.active else 'INACTIVE':8} {user.full_name} [{roles}]")
+        click.echo(
+            f"{user.username:20} {'active' if user.active else 'INACTIVE':8} {user.full_name} [{roles}]"
+        )
 
 
 @units_cli.command("import")

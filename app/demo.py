@@ -9,8 +9,8 @@ from app.extensions import db
 from app.models import HouseholdMember, Subject, User
 from app.services import accounts
 from app.services.procedures import deploy_shipped
-from app.services.uow import commit
 from app.services.units import ensure_levels, ensure_unit
+from app.services.uow import commit
 
 DEMO_PASSWORD = "demo1234"  # noqa: S105  (demo data only, printed in the README)
 
@@ -21,8 +21,24 @@ TREE = {
 COMMUNE_A, COMMUNE_B = "DEMO-AH", "DEMO-NA"
 SURNAMES = ("Nguyễn", "Trần", "Lê", "Phạm", "Huỳnh", "Võ", "Phan", "Trương", "Bùi", "Đặng")
 MIDDLE = ("Văn", "Thị", "Hữu", "Minh", "Ngọc", "Thanh", "Quốc", "Kim")
-GIVEN = ("An", "Bình", "Cường", "Dung", "Hạnh", "Hùng", "Lan", "Long", "Mai", "Nam", "Phúc", "Tâm", "Thảo",
-         "Trung", "Vy", "Yến")
+GIVEN = (
+    "An",
+    "Bình",
+    "Cường",
+    "Dung",
+    "Hạnh",
+    "Hùng",
+    "Lan",
+    "Long",
+    "Mai",
+    "Nam",
+    "Phúc",
+    "Tâm",
+    "Thảo",
+    "Trung",
+    "Vy",
+    "Yến",
+)
 
 ACCOUNTS = (
     ("demo-commune", "Cán bộ xã An Hòa", "commune_officer", COMMUNE_A),
@@ -64,13 +80,27 @@ def seed_demo(*, now: datetime) -> dict:
                     members = [_person(rng) for _ in range(rng.randint(2, 4))]
                     subject = db.session.scalar(select(Subject).where(Subject.code == code))
                     if subject is None:
-                        subject = Subject(code=code, kind="household", name=f"Hộ {head}", unit=village,
-                                          address=f"Số {h * 7}, {village.name}, {commune_name}")
-                        subject.members.append(HouseholdMember(full_name=head, birth_year=rng.randint(1955, 1990),
-                                                               relation="Chủ hộ", is_head=True))
+                        subject = Subject(
+                            code=code,
+                            kind="household",
+                            name=f"Hộ {head}",
+                            unit=village,
+                            address=f"Số {h * 7}, {village.name}, {commune_name}",
+                        )
+                        subject.members.append(
+                            HouseholdMember(
+                                full_name=head,
+                                birth_year=rng.randint(1955, 1990),
+                                relation="Chủ hộ",
+                                is_head=True,
+                            )
+                        )
                         for name in members:
-                            subject.members.append(HouseholdMember(
-                                full_name=name, birth_year=rng.randint(1985, 2020), relation="Thành viên"))
+                            subject.members.append(
+                                HouseholdMember(
+                                    full_name=name, birth_year=rng.randint(1985, 2020), relation="Thành viên"
+                                )
+                            )
                         db.session.add(subject)
                         households += 1
                     if v == 1 and h == 1:

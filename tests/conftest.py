@@ -14,8 +14,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def pytest_addoption(parser):
-    parser.addoption("--db", default=os.environ.get("TEST_DB", "sqlite"), choices=("sqlite", "postgres"),
-                     help="database backend for the app tests")
+    parser.addoption(
+        "--db",
+        default=os.environ.get("TEST_DB", "sqlite"),
+        choices=("sqlite", "postgres"),
+        help="database backend for the app tests",
+    )
 
 
 def free_port() -> int:
@@ -38,15 +42,36 @@ def postgres_server(tmp_path_factory):
     if os.geteuid() == 0:
         shutil.chown(base, "postgres", "postgres")
     port = free_port()
-    subprocess.run(_as_postgres_user(["initdb", "-D", str(data), "-U", "postgres", "-A", "trust", "-E", "UTF8",
-                                      "--locale=C.UTF-8"]), check=True, capture_output=True)
     subprocess.run(
-        _as_postgres_user(["pg_ctl", "-D", str(data), "-l", str(base / "log"), "-w", "-o",
-                           f"-p {port} -k {base} -h 127.0.0.1 -c fsync=off -c full_page_writes=off", "start"]),
-        check=True, capture_output=True,
+        _as_postgres_user(
+            ["initdb", "-D", str(data), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8"]
+        ),
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        _as_postgres_user(
+            [
+                "pg_ctl",
+                "-D",
+                str(data),
+                "-l",
+                str(base / "log"),
+                "-w",
+                "-o",
+                f"-p {port} -k {base} -h 127.0.0.1 -c fsync=off -c full_page_writes=off",
+                "start",
+            ]
+        ),
+        check=True,
+        capture_output=True,
     )
     yield f"postgresql+psycopg://postgres@127.0.0.1:{port}"
-    subprocess.run(_as_postgres_user(["pg_ctl", "-D", str(data), "-m", "immediate", "stop"]), capture_output=True)
+    subprocess.run(
+        _as_postgres_user(["pg_ctl", "-D", str(data), "-m", "immediate", "stop"]),
+        capture_output=True,
+        check=False,
+    )
     shutil.rmtree(base, ignore_errors=True)
 
 
@@ -117,15 +142,27 @@ def app_config(database_url, tmp_path):
 
 
 @pytest.fixture
-def app(app_config):
+def make_app(app_config):
+    """Build apps on the test database (with config overrides); their connections close at teardown."""
     from app import create_app
     from app.extensions import db
 
-    app = create_app(app_config)
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    built = []
+
+    def make(**overrides):
+        built.append(create_app({**app_config, **overrides}))
+        return built[-1]
+
+    yield make
+    for app in built:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
 
 
 @pytest.fixture
@@ -160,8 +197,11 @@ def redis_server():
     if binary is None:
         pytest.fail("redis-server is not installed (scripts/test installs it)")
     port = free_port()
-    proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"redis://127.0.0.1:{port}/0"
     from redis import Redis
 

@@ -32,8 +32,12 @@ def district(decision: str = "approve", reason: str | None = None) -> dict:
 
 
 def city() -> dict:
-    return {"commendation": "giay_khen", "decision_number": "123/QĐ-HĐTĐKT", "decision_date": "2026-12-20",
-            "signer": "Nguyễn Văn Chủ tịch"}
+    return {
+        "commendation": "giay_khen",
+        "decision_number": "123/QĐ-HĐTĐKT",
+        "decision_date": "2026-12-20",
+        "signer": "Nguyễn Văn Chủ tịch",
+    }
 
 
 class ApiClient:
@@ -45,7 +49,9 @@ class ApiClient:
 
     def token(self, username: str, password: str = "demo1234") -> str:
         if username not in self.tokens:
-            response = self.client.post("/api/v1/auth/token", json={"username": username, "password": password})
+            response = self.client.post(
+                "/api/v1/auth/token", json={"username": username, "password": password}
+            )
             assert response.status_code == 200, response.get_json()
             self.tokens[username] = response.get_json()["token"]
         return self.tokens[username]
@@ -54,10 +60,14 @@ class ApiClient:
         return {"Authorization": f"Bearer {self.token(username)}"}
 
     def get(self, username: str, path: str, headers: dict | None = None, **kwargs):
-        return self.client.get(f"/api/v1{path}", headers={**self.headers(username), **(headers or {})}, **kwargs)
+        return self.client.get(
+            f"/api/v1{path}", headers={**self.headers(username), **(headers or {})}, **kwargs
+        )
 
     def post(self, username: str, path: str, headers: dict | None = None, **kwargs):
-        return self.client.post(f"/api/v1{path}", headers={**self.headers(username), **(headers or {})}, **kwargs)
+        return self.client.post(
+            f"/api/v1{path}", headers={**self.headers(username), **(headers or {})}, **kwargs
+        )
 
     def open_dossier(self, username: str = "demo-household", year: int = YEAR) -> int:
         response = self.post(username, "/dossiers", json={"title": TITLE, "year": year})
@@ -72,7 +82,9 @@ class ApiClient:
     def task_for(self, username: str, dossier_id: int, name: str) -> dict:
         response = self.get(username, "/tasks", query_string={"per_page": 200})
         assert response.status_code == 200, response.get_json()
-        found = [t for t in response.get_json()["items"] if t["dossier_id"] == dossier_id and t["name"] == name]
+        found = [
+            t for t in response.get_json()["items"] if t["dossier_id"] == dossier_id and t["name"] == name
+        ]
         assert found, f"{username} has no open {name} for dossier {dossier_id}"
         return found[0]
 
@@ -116,7 +128,9 @@ class WebClient:
 
     def login(self, username: str, password: str = "demo1234"):
         token = self.csrf("/login")
-        return self.client.post("/login", data={"username": username, "password": password, "csrf_token": token})
+        return self.client.post(
+            "/login", data={"username": username, "password": password, "csrf_token": token}
+        )
 
     def post(self, path: str, data: dict, *, csrf_from: str | None = None, **kwargs):
         data = {**data, "csrf_token": self.csrf(csrf_from or path)}

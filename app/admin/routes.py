@@ -34,12 +34,15 @@ def users():
         needle = f"%{args['q'].strip()}%"
         query = query.where(User.username.ilike(needle) | User.full_name.ilike(needle))
     if args.get("role") in ROLES:
-        query = query.where(User.id.in_(select(RoleAssignment.user_id).where(RoleAssignment.role == args["role"])))
+        query = query.where(
+            User.id.in_(select(RoleAssignment.user_id).where(RoleAssignment.role == args["role"]))
+        )
     if args.get("active") in ("1", "0"):
         query = query.where(User.active == (args["active"] == "1"))
     sort = args.get("sort") if args.get("sort") in SORTS else "username"
-    page = db.paginate(query.order_by(SORTS[sort]), page=args.get("page", 1, type=int), per_page=25,
-                       error_out=False)
+    page = db.paginate(
+        query.order_by(SORTS[sort]), page=args.get("page", 1, type=int), per_page=25, error_out=False
+    )
     return render_template("admin/users.html", page=page, roles=ROLES, sort=sort)
 
 
@@ -50,8 +53,12 @@ def user_new():
     if request.method == "POST":
         try:
             user = accounts.create_user(
-                values.get("username", ""), values.get("full_name", ""), values.get("password", ""),
-                email=values.get("email") or None, actor=current_user, now=utcnow(),
+                values.get("username", ""),
+                values.get("full_name", ""),
+                values.get("password", ""),
+                email=values.get("email") or None,
+                actor=current_user,
+                now=utcnow(),
             )
             flash(_("Đã tạo tài khoản %(u)s.", u=user.username), "success")
             return redirect(url_for("admin.user_edit", user_id=user.id))
@@ -77,14 +84,23 @@ def user_edit(user_id: int):
                 accounts.set_active(user.id, True, actor=current_user, now=now)
                 flash(_("Đã mở khóa tài khoản."), "success")
             elif action == "reset_password":
-                accounts.reset_password(user.id, request.form.get("password", ""), actor=current_user, now=now)
+                accounts.reset_password(
+                    user.id, request.form.get("password", ""), actor=current_user, now=now
+                )
                 flash(_("Đã đặt lại mật khẩu."), "success")
             elif action == "assign_role":
-                accounts.assign_role(user.id, request.form.get("role", ""), request.form.get("unit", ""),
-                                     actor=current_user, now=now)
+                accounts.assign_role(
+                    user.id,
+                    request.form.get("role", ""),
+                    request.form.get("unit", ""),
+                    actor=current_user,
+                    now=now,
+                )
                 flash(_("Đã phân quyền."), "success")
             elif action == "revoke_role":
-                accounts.revoke_role(request.form.get("assignment_id", type=int) or 0, actor=current_user, now=now)
+                accounts.revoke_role(
+                    request.form.get("assignment_id", type=int) or 0, actor=current_user, now=now
+                )
                 flash(_("Đã thu hồi quyền."), "success")
             else:
                 abort(400)
@@ -94,5 +110,6 @@ def user_edit(user_id: int):
         except Conflict as exc:
             flash(exc.message, "danger")
     units = db.session.scalars(select(AdminUnit).order_by(AdminUnit.path).limit(500)).all()
-    return render_template("admin/user_edit.html", user=user, roles=ROLES, units=units, errors=errors,
-                           values=request.form), (422 if errors else 200)
+    return render_template(
+        "admin/user_edit.html", user=user, roles=ROLES, units=units, errors=errors, values=request.form
+    ), (422 if errors else 200)

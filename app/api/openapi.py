@@ -72,8 +72,19 @@ def openapi_document() -> dict:
                         "name": {"type": "string"},
                         "type": {
                             "type": "string",
-                            "enum": ["text", "textarea", "integer", "decimal", "date", "choice", "multichoice",
-                                     "yesno", "file", "score", "heading"],
+                            "enum": [
+                                "text",
+                                "textarea",
+                                "integer",
+                                "decimal",
+                                "date",
+                                "choice",
+                                "multichoice",
+                                "yesno",
+                                "file",
+                                "score",
+                                "heading",
+                            ],
                         },
                         "label": {"type": "string"},
                         "required": {"type": "boolean"},
@@ -81,8 +92,10 @@ def openapi_document() -> dict:
                         "max": {},
                         "choices": {
                             "type": ["array", "null"],
-                            "items": {"type": "object", "properties": {"value": {"type": "string"},
-                                                                       "label": {"type": "string"}}},
+                            "items": {
+                                "type": "object",
+                                "properties": {"value": {"type": "string"}, "label": {"type": "string"}},
+                            },
                         },
                         "max_points": {"type": ["integer", "null"]},
                     },
@@ -108,8 +121,17 @@ def openapi_document() -> dict:
                 },
                 "Dossier": {
                     "type": "object",
-                    "required": ["id", "title", "year", "status", "current_tasks", "self_score", "score",
-                                 "rating", "history"],
+                    "required": [
+                        "id",
+                        "title",
+                        "year",
+                        "status",
+                        "current_tasks",
+                        "self_score",
+                        "score",
+                        "rating",
+                        "history",
+                    ],
                     "properties": {
                         "id": {"type": "integer"},
                         "code": {"type": "string"},
@@ -147,13 +169,23 @@ def openapi_document() -> dict:
                     "security": [],
                     "requestBody": {
                         "required": True,
-                        "content": {"application/json": {"schema": {
-                            "type": "object", "required": ["username", "password"],
-                            "properties": {"username": {"type": "string"}, "password": {"type": "string"}},
-                        }}},
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["username", "password"],
+                                    "properties": {
+                                        "username": {"type": "string"},
+                                        "password": {"type": "string"},
+                                    },
+                                }
+                            }
+                        },
                     },
                     "responses": {
-                        "200": _json({"type": "object", "properties": {"token": {"type": "string"}}}, "Token"),
+                        "200": _json(
+                            {"type": "object", "properties": {"token": {"type": "string"}}}, "Token"
+                        ),
                         "401": _json(_ref("Error"), "Wrong username or password, or account deactivated"),
                     },
                 }
@@ -165,43 +197,84 @@ def openapi_document() -> dict:
                         {"name": "title", "in": "query", "schema": {"type": "string"}},
                         {"name": "unit", "in": "query", "schema": {"type": "integer"}},
                         {"name": "overdue", "in": "query", "schema": {"type": "boolean"}},
-                        {"name": "claimed", "in": "query", "schema": {"type": "string", "enum": ["me", "unclaimed"]}},
-                        {"name": "sort", "in": "query",
-                         "schema": {"type": "string", "enum": ["due", "-due", "created", "-created"]}},
+                        {
+                            "name": "claimed",
+                            "in": "query",
+                            "schema": {"type": "string", "enum": ["me", "unclaimed"]},
+                        },
+                        {
+                            "name": "sort",
+                            "in": "query",
+                            "schema": {"type": "string", "enum": ["due", "-due", "created", "-created"]},
+                        },
                         {"name": "page", "in": "query", "schema": {"type": "integer"}},
                         {"name": "per_page", "in": "query", "schema": {"type": "integer", "maximum": 200}},
                     ],
                     "responses": {
-                        "200": _json({"type": "object", "properties": {
-                            "items": {"type": "array", "items": _ref("Task")}, "total": {"type": "integer"}}},
-                            "Tasks"),
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "properties": {
+                                    "items": {"type": "array", "items": _ref("Task")},
+                                    "total": {"type": "integer"},
+                                },
+                            },
+                            "Tasks",
+                        ),
                         **ERRORS,
                     },
                 }
             },
             "/tasks/{id}": {
-                "get": {"summary": "A task with its form and pre-filled data", "parameters": [task_id],
-                        "responses": {"200": _json(_ref("TaskDetail"), "Task"), **ERRORS}}
+                "get": {
+                    "summary": "A task with its form and pre-filled data",
+                    "parameters": [task_id],
+                    "responses": {"200": _json(_ref("TaskDetail"), "Task"), **ERRORS},
+                }
             },
             "/tasks/{id}/claim": {
-                "post": {"summary": "Claim (Nhận xử lý)", "parameters": [task_id],
-                         "responses": {"200": _json(_ref("Task"), "Claimed"),
-                                       "409": _json(_ref("Error"), "Claimed by someone else or closed"), **ERRORS}}
+                "post": {
+                    "summary": "Claim (Nhận xử lý)",
+                    "parameters": [task_id],
+                    "responses": {
+                        "200": _json(_ref("Task"), "Claimed"),
+                        "409": _json(_ref("Error"), "Claimed by someone else or closed"),
+                        **ERRORS,
+                    },
+                }
             },
             "/tasks/{id}/release": {
-                "post": {"summary": "Release (Trả lại hàng chờ)", "parameters": [task_id],
-                         "responses": {"200": _json(_ref("Task"), "Released"),
-                                       "409": _json(_ref("Error"), "Not yours or closed"), **ERRORS}}
+                "post": {
+                    "summary": "Release (Trả lại hàng chờ)",
+                    "parameters": [task_id],
+                    "responses": {
+                        "200": _json(_ref("Task"), "Released"),
+                        "409": _json(_ref("Error"), "Not yours or closed"),
+                        **ERRORS,
+                    },
+                }
             },
             "/tasks/{id}/complete": {
                 "post": {
                     "summary": "Complete a task with its form values",
                     "parameters": [task_id],
-                    "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                        "type": "object", "required": ["data"],
-                        "properties": {"data": {"type": "object", "description":
-                                                "field values; a file field takes a list of evidence ids"}},
-                    }}}},
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["data"],
+                                    "properties": {
+                                        "data": {
+                                            "type": "object",
+                                            "description": "field values; a file field takes evidence ids",
+                                        }
+                                    },
+                                }
+                            }
+                        },
+                    },
                     "responses": {
                         "200": _json(_ref("Dossier"), "The dossier after the step"),
                         "409": _json(_ref("Error"), "Already completed, or claimed by someone else"),
@@ -211,19 +284,36 @@ def openapi_document() -> dict:
                 }
             },
             "/dossiers": {
-                "get": {"summary": "Dossiers the caller may see",
-                        "responses": {"200": _json({"type": "object"}, "Dossiers"), **ERRORS}},
+                "get": {
+                    "summary": "Dossiers the caller may see",
+                    "responses": {"200": _json({"type": "object"}, "Dossiers"), **ERRORS},
+                },
                 "post": {
                     "summary": "Open a dossier (household)",
-                    "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                        "type": "object", "required": ["title", "year"],
-                        "properties": {"title": {"type": "string", "example": "gia_dinh_hoc_tap"},
-                                       "year": {"type": "integer", "example": 2026},
-                                       "subject_id": {"type": "integer"}},
-                    }}}},
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["title", "year"],
+                                    "properties": {
+                                        "title": {"type": "string", "example": "gia_dinh_hoc_tap"},
+                                        "year": {"type": "integer", "example": 2026},
+                                        "subject_id": {"type": "integer"},
+                                    },
+                                }
+                            }
+                        },
+                    },
                     "responses": {
-                        "201": _json({"type": "object", "properties": {"id": {"type": "integer"},
-                                                                       "code": {"type": "string"}}}, "Opened"),
+                        "201": _json(
+                            {
+                                "type": "object",
+                                "properties": {"id": {"type": "integer"}, "code": {"type": "string"}},
+                            },
+                            "Opened",
+                        ),
                         "409": _json(_ref("Error"), "The subject already has this title's dossier that year"),
                         "422": _json(_ref("ValidationErrors"), "Invalid title or year"),
                         **ERRORS,
@@ -231,21 +321,39 @@ def openapi_document() -> dict:
                 },
             },
             "/dossiers/{id}": {
-                "get": {"summary": "A dossier with its history", "parameters": [task_id],
-                        "responses": {"200": _json(_ref("Dossier"), "Dossier"), **ERRORS}}
+                "get": {
+                    "summary": "A dossier with its history",
+                    "parameters": [task_id],
+                    "responses": {"200": _json(_ref("Dossier"), "Dossier"), **ERRORS},
+                }
             },
             "/dossiers/{id}/evidence": {
                 "post": {
                     "summary": "Upload evidence (PDF, JPEG, PNG; at most 10 MB; type read from the content)",
                     "parameters": [task_id],
-                    "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
-                        "type": "object", "required": ["file"],
-                        "properties": {"file": {"type": "string", "format": "binary"},
-                                       "criterion": {"type": "string", "example": "c1"}},
-                    }}}},
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "multipart/form-data": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["file"],
+                                    "properties": {
+                                        "file": {"type": "string", "format": "binary"},
+                                        "criterion": {"type": "string", "example": "c1"},
+                                    },
+                                }
+                            }
+                        },
+                    },
                     "responses": {
-                        "201": _json({"type": "object", "properties": {"id": {"type": "integer"},
-                                                                       "sha256": {"type": "string"}}}, "Stored"),
+                        "201": _json(
+                            {
+                                "type": "object",
+                                "properties": {"id": {"type": "integer"}, "sha256": {"type": "string"}},
+                            },
+                            "Stored",
+                        ),
                         "413": _json(_ref("Error"), "Too large"),
                         "422": _json(_ref("ValidationErrors"), "Not a PDF, JPEG or PNG"),
                         **ERRORS,

@@ -41,7 +41,11 @@ def token_required(view):
     @wraps(view)
     def wrapped(*args, **kwargs):
         header = request.headers.get("Authorization", "")
-        user = accounts.user_for_token(header[7:].strip(), now=utcnow()) if header.startswith("Bearer ") else None
+        user = (
+            accounts.user_for_token(header[7:].strip(), now=utcnow())
+            if header.startswith("Bearer ")
+            else None
+        )
         if user is None:
             return jsonify(error={"status": 401, "message": _("Thiếu hoặc sai mã truy cập (token).")}), 401
         g.api_user = user
@@ -53,8 +57,10 @@ def token_required(view):
 def _json_body() -> dict:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        raise InvalidInput({"body": [_("Nội dung gửi lên không phải JSON hợp lệ.")]},
-                           _("Nội dung gửi lên không phải JSON hợp lệ."))
+        raise InvalidInput(
+            {"body": [_("Nội dung gửi lên không phải JSON hợp lệ.")]},
+            _("Nội dung gửi lên không phải JSON hợp lệ."),
+        )
     return body
 
 
@@ -136,8 +142,9 @@ def tasks():
     query = inbox_query(g.api_user, filters, now=utcnow())
     per_page = min(max(args.get("per_page", 50, type=int), 1), 200)
     page = db.paginate(query, page=args.get("page", 1, type=int), per_page=per_page, error_out=False)
-    return jsonify(items=[task_json(t) for t in page.items], total=page.total, page=page.page,
-                   per_page=per_page)
+    return jsonify(
+        items=[task_json(t) for t in page.items], total=page.total, page=page.page, per_page=per_page
+    )
 
 
 @bp.route("/tasks/<int:task_id>")
@@ -148,7 +155,9 @@ def task_detail(task_id: int):
     if task.form_version is not None:
         form = form_for(task.form_version)
         body["form"] = {**form.to_api(_locale()), "version": task.form_version.version}
-        body["data"] = prefill_values(form, prefill_context(task.dossier)) if task.state == "open" else {}
+        body["data"] = (
+            prefill_values(form, prefill_context(task.dossier, form)) if task.state == "open" else {}
+        )
     return jsonify(body)
 
 
@@ -171,8 +180,10 @@ def task_complete(task_id: int):
     task = get_actionable_task(task_id, g.api_user)
     data = body.get("data")
     if not isinstance(data, dict):
-        raise InvalidInput({"data": [_("Thiếu đối tượng \"data\" chứa giá trị các trường.")]})
-    formdata, errors = formdata_from_json(form_for(task.form_version), data) if task.form_version else ({}, {})
+        raise InvalidInput({"data": [_('Thiếu đối tượng "data" chứa giá trị các trường.')]})
+    formdata, errors = (
+        formdata_from_json(form_for(task.form_version), data) if task.form_version else ({}, {})
+    )
     if errors:
         raise InvalidInput(errors, _("Dữ liệu chưa hợp lệ."))
     dossier = submit_task(task.id, formdata, actor=g.api_user, now=utcnow(), locale=_locale())
@@ -184,7 +195,9 @@ def task_complete(task_id: int):
 def dossier_create():
     body = _json_body()
     user = g.api_user
-    subjects = db.session.scalars(select(Subject).where(Subject.account_id == user.id).order_by(Subject.id)).all()
+    subjects = db.session.scalars(
+        select(Subject).where(Subject.account_id == user.id).order_by(Subject.id)
+    ).all()
     if body.get("subject_id") is not None:
         subjects = [s for s in subjects if s.id == body.get("subject_id")]
     if not subjects:
@@ -211,11 +224,25 @@ def dossier_list():
         query = query.where(Dossier.status == request.args["status"])
     if request.args.get("year", type=int):
         query = query.where(Dossier.year == request.args.get("year", type=int))
-    page = db.paginate(query.order_by(Dossier.id.desc()), page=request.args.get("page", 1, type=int),
-                       per_page=50, error_out=False)
+    page = db.paginate(
+        query.order_by(Dossier.id.desc()),
+        page=request.args.get("page", 1, type=int),
+        per_page=50,
+        error_out=False,
+    )
     return jsonify(
-        items=[{"id": d.id, "code": d.code, "title": d.title, "year": d.year, "status": d.status,
-                "subject": d.subject.name, "score": d.score} for d in page.items],
+        items=[
+            {
+                "id": d.id,
+                "code": d.code,
+                "title": d.title,
+                "year": d.year,
+                "status": d.status,
+                "subject": d.subject.name,
+                "score": d.score,
+            }
+            for d in page.items
+        ],
         total=page.total,
     )
 
@@ -234,8 +261,17 @@ def dossier_evidence(dossier_id: int):
         get_visible_dossier(dossier_id, g.api_user)
         raise InvalidInput({"file": [_("Vui lòng chọn tệp minh chứng.")]}, _("Thiếu tệp."))
     evidence = upload_evidence(
-        dossier_id, upload.filename, upload.stream, request.form.get("criterion") or None,
-        actor=g.api_user, now=utcnow(),
+        dossier_id,
+        upload.filename,
+        upload.stream,
+        request.form.get("criterion") or None,
+        actor=g.api_user,
+        now=utcnow(),
     )
-    return jsonify(id=evidence.id, sha256=evidence.sha256, mime_type=evidence.mime_type, size=evidence.size,
-                   criterion=evidence.criterion), 201
+    return jsonify(
+        id=evidence.id,
+        sha256=evidence.sha256,
+        mime_type=evidence.mime_type,
+        size=evidence.size,
+        criterion=evidence.criterion,
+    ), 201

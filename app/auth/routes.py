@@ -13,7 +13,9 @@ from app.web import redirect_back
 
 
 class LoginForm(FlaskForm):
-    username = StringField("Tên đăng nhập", validators=[InputRequired(message="Vui lòng nhập tên đăng nhập.")])
+    username = StringField(
+        "Tên đăng nhập", validators=[InputRequired(message="Vui lòng nhập tên đăng nhập.")]
+    )
     password = PasswordField("Mật khẩu", validators=[InputRequired(message="Vui lòng nhập mật khẩu.")])
 
 

@@ -32,6 +32,7 @@ from app.services.errors import InvalidInput, NotFound
 from app.services.evidence import blob_path, criteria_of, inspect_upload, upload_evidence
 from app.services.jurisdiction import can_act_on_task, dossier_scope
 from app.services.procedures import form_for
+from app.web import format_date
 from forms import prefill_values
 
 SORTS = {
@@ -85,10 +86,15 @@ def create():
     return redirect(url_for("dossiers.show", dossier_id=dossier.id))
 
 
+def _latest_scored(submissions, task_name: str):
+    scored = [s for s in submissions if s.task_name == task_name and s.score]
+    return scored[-1] if scored else None
+
+
 def _score_rows(dossier: Dossier, submissions):
     """Per criterion and sub-item: the self-score and the official score side by side."""
-    self_sub = submissions.get("self_report")
-    official_sub = submissions.get("commune_scoring")
+    self_sub = _latest_scored(submissions, "self_report")
+    official_sub = _latest_scored(submissions, "commune_scoring")
     base = official_sub or self_sub
     if base is None:
         return None
@@ -96,7 +102,7 @@ def _score_rows(dossier: Dossier, submissions):
     if form.scoring is None:
         return None
     self_data = self_sub.data if self_sub else {}
-    official_data = official_sub.data if official_sub and official_sub.score else {}
+    official_data = official_sub.data if official_sub else {}
     rows = []
     for criterion in form.scoring.criteria:
         items = [f for f in form.value_fields if f.type == "score" and f.criterion == criterion.key]
@@ -118,6 +124,32 @@ def _score_rows(dossier: Dossier, submissions):
     return {"rows": rows, "max_total": form.scoring.max_total, "pass_total": form.scoring.pass_total}
 
 
+SHOWN_TYPES = ("text", "textarea", "integer", "decimal", "date", "choice", "multichoice", "yesno")
+
+
+def _step_details(submissions, locale: str):
+    """What each step decided, in the words of its form: decisions, reasons, commendation details."""
+    steps = []
+    for submission in submissions:
+        form = form_for(submission.form_version)
+        values = []
+        for field in form.value_fields:
+            value = submission.data.get(field.name)
+            if field.type not in SHOWN_TYPES or value in (None, "", []):
+                continue
+            if field.type in ("choice", "multichoice"):
+                chosen = value if isinstance(value, list) else [value]
+                labels_by_value = {v: labels.localized(text, locale) for v, text in field.choices}
+                value = ", ".join(labels_by_value.get(v, v) for v in chosen)
+            elif field.type == "yesno":
+                value = _("Có") if value else _("Không")
+            elif field.type == "date":
+                value = format_date(value)
+            values.append((field.label(locale), value))
+        steps.append({"submission": submission, "title": form.title(locale), "values": values})
+    return steps
+
+
 @bp.route("/dossiers/<int:dossier_id>")
 @login_required
 def show(dossier_id: int):
@@ -137,7 +169,7 @@ def show(dossier_id: int):
         "dossiers/show.html",
         dossier=dossier,
         scores=_score_rows(dossier, submissions),
-        submissions=submissions,
+        steps=_step_details(submissions, str(get_locale() or "vi")),
         history=history,
         comments=comments,
         evidence=evidence,
@@ -167,8 +199,12 @@ def evidence_upload(dossier_id: int):
         return redirect(url_for("dossiers.show", dossier_id=dossier_id) + "#evidence")
     try:
         upload_evidence(
-            dossier_id, upload.filename, upload.stream, request.form.get("criterion") or None,
-            actor=current_user, now=utcnow(),
+            dossier_id,
+            upload.filename,
+            upload.stream,
+            request.form.get("criterion") or None,
+            actor=current_user,
+            now=utcnow(),
         )
         flash(_("Đã tải lên minh chứng."), "success")
     except InvalidInput as exc:
@@ -224,7 +260,7 @@ def task(task_id: int):
     form = form_for(task.form_version)
     locale = str(get_locale() or "vi")
     errors: dict = {}
-    context = prefill_context(dossier)
+    context = prefill_context(dossier, form)
     if request.method == "POST":
         uploads, upload_errors = {}, {}
         for field in form.value_fields:
@@ -242,7 +278,9 @@ def task(task_id: int):
         try:
             if upload_errors:
                 raise InvalidInput(upload_errors)
-            submit_task(task.id, request.form, actor=current_user, now=utcnow(), locale=locale, uploads=uploads)
+            submit_task(
+                task.id, request.form, actor=current_user, now=utcnow(), locale=locale, uploads=uploads
+            )
         except InvalidInput as exc:
             errors = exc.errors
             flash(_("Dữ liệu chưa hợp lệ, vui lòng kiểm tra các trường được đánh dấu."), "danger")
@@ -250,15 +288,29 @@ def task(task_id: int):
                 flash(_("Các tệp vừa chọn chưa được lưu; vui lòng chọn lại tệp khi gửi lại."), "warning")
             values = _form_values(form, request.form)
             return render_template(
-                "dossiers/task.html", task=task, dossier=dossier, form=form, values=values, errors=errors,
-                context=context, evidence=_evidence_by_field(dossier, form), locale=locale,
+                "dossiers/task.html",
+                task=task,
+                dossier=dossier,
+                form=form,
+                values=values,
+                errors=errors,
+                context=context,
+                evidence=_evidence_by_field(dossier, form),
+                locale=locale,
             ), 422
         flash(_("Đã hoàn thành: %(task)s.", task=labels.localized(task.label)), "success")
         return redirect(url_for("dossiers.show", dossier_id=dossier.id))
     values = _form_values(form, prefill_values(form, context))
     return render_template(
-        "dossiers/task.html", task=task, dossier=dossier, form=form, values=values, errors=errors,
-        context=context, evidence=_evidence_by_field(dossier, form), locale=locale,
+        "dossiers/task.html",
+        task=task,
+        dossier=dossier,
+        form=form,
+        values=values,
+        errors=errors,
+        context=context,
+        evidence=_evidence_by_field(dossier, form),
+        locale=locale,
     )
 
 

@@ -26,7 +26,9 @@ def index():
 @bp.route("/notifications/read", methods=["POST"])
 @login_required
 def mark_read():
-    query = update(Notification).where(Notification.user_id == current_user.id, Notification.read_at.is_(None))
+    query = update(Notification).where(
+        Notification.user_id == current_user.id, Notification.read_at.is_(None)
+    )
     if request.form.get("id", type=int):
         query = query.where(Notification.id == request.form.get("id", type=int))
     db.session.execute(query.values(read_at=utcnow()))

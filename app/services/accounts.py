@@ -23,7 +23,13 @@ def _check_password(password: str) -> None:
 
 
 def create_user(
-    username: str, full_name: str, password: str, *, actor: User | None, now: datetime, email: str | None = None
+    username: str,
+    full_name: str,
+    password: str,
+    *,
+    actor: User | None,
+    now: datetime,
+    email: str | None = None,
 ) -> User:
     username = (username or "").strip().lower()
     errors = {}
@@ -36,7 +42,9 @@ def create_user(
     _check_password(password)
     if db.session.scalar(select(User.id).where(User.username == username)):
         raise Conflict(_("Tên đăng nhập %(u)s đã tồn tại.", u=username))
-    user = User(username=username, full_name=full_name.strip(), email=email or None, active=True, created_at=now)
+    user = User(
+        username=username, full_name=full_name.strip(), email=email or None, active=True, created_at=now
+    )
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
@@ -76,7 +84,9 @@ def reset_password(user_id: int, password: str, *, actor: User | None, now: date
     return user
 
 
-def assign_role(user_id: int, role: str, unit_code: str, *, actor: User | None, now: datetime) -> RoleAssignment:
+def assign_role(
+    user_id: int, role: str, unit_code: str, *, actor: User | None, now: datetime
+) -> RoleAssignment:
     user = _get_user(user_id)
     if role not in ROLES:
         raise InvalidInput({"role": [_("Vai trò không hợp lệ.")]})

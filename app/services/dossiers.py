@@ -46,7 +46,9 @@ def open_dossier(subject: Subject, title: str, year: int, *, actor: User, now: d
     if definition is None:
         raise NotFound(_("Danh hiệu này chưa có quy trình được triển khai."))
     duplicate = db.session.scalar(
-        select(Dossier.id).where(Dossier.subject_id == subject.id, Dossier.title == title, Dossier.year == year)
+        select(Dossier.id).where(
+            Dossier.subject_id == subject.id, Dossier.title == title, Dossier.year == year
+        )
     )
     if duplicate is not None:
         raise Conflict(_("Đối tượng đã có hồ sơ danh hiệu này cho năm %(year)s.", year=year))
@@ -122,9 +124,7 @@ def _unit_for(dossier: Dossier, level: str):
         return unit
     target = unit.ancestor_at(level)
     if target is None:
-        raise StepFailed(
-            _("Không tìm thấy đơn vị cấp %(level)s của đối tượng để giao việc.", level=level)
-        )
+        raise StepFailed(_("Không tìm thấy đơn vị cấp %(level)s của đối tượng để giao việc.", level=level))
     return target
 
 
@@ -246,9 +246,7 @@ def submit_task(
     if task is None or not can_act_on_task(actor, task):
         raise NotFound(_("Không tìm thấy công việc."))
     # Lock the dossier row (PostgreSQL); the row version catches the race on SQLite.
-    dossier = db.session.scalars(
-        select(Dossier).where(Dossier.id == task.dossier_id).with_for_update()
-    ).one()
+    dossier = db.session.scalars(select(Dossier).where(Dossier.id == task.dossier_id).with_for_update()).one()
     db.session.refresh(task)
     if task.state != "open":
         raise Conflict(_("Công việc này đã được xử lý."))
@@ -264,15 +262,21 @@ def submit_task(
         checked = validate_submission(form, formdata, locale=locale, evidence_ids=evidence_ids)
         if not checked.valid:
             raise InvalidInput(checked.errors, _("Dữ liệu chưa hợp lệ, vui lòng kiểm tra lại."), checked.form)
-        variables = {form.key: checked.data}
+        data = _without_inapplicable_scores(form, checked.data)
+        variables = {form.key: data}
         score = None
-        if form.scoring is not None:
-            score = score_submission(form, checked.data, locale="vi")
+        if form.scoring is not None and _scores_apply(form, data):
+            score = score_submission(form, data, locale="vi")
             variables.update(score.outputs(form))
         definition = dossier.process_definition
         try:
             result = RUNTIME.complete_task(
-                compiled_for(definition), dossier.state, task.task_id, variables, actor=actor.username, now=now
+                compiled_for(definition),
+                dossier.state,
+                task.task_id,
+                variables,
+                actor=actor.username,
+                now=now,
             )
         except TaskNotReady:
             raise Conflict(_("Công việc này đã được xử lý.")) from None
@@ -294,13 +298,14 @@ def submit_task(
                 human_task_id=task.id,
                 form_version_id=task.form_version_id,
                 task_name=task.name,
-                data=checked.data,
+                data=data,
                 score=score.as_dict() if score is not None else None,
                 actor_id=actor.id,
                 submitted_at=now,
             )
         )
-        dossier.status_reason = _status_reason(task.name, checked.data, score)
+        dossier.status_reason = _status_reason(task.name, data, score)
+        decision = form.field("decision") if any(f.name == "decision" for f in form.value_fields) else None
         audit.record(
             "task.completed",
             actor=actor,
@@ -309,7 +314,10 @@ def submit_task(
             obj=task,
             details={
                 "task": task.name,
-                "decision": checked.data.get("decision"),
+                "task_label": task.label,
+                "decision": data.get("decision"),
+                "decision_label": _choice_label(decision, data.get("decision")),
+                "reason": dossier.status_reason if data.get("decision") else None,
                 "total": score.total if score is not None else None,
                 "form_version_id": task.form_version_id,
             },
@@ -318,6 +326,33 @@ def submit_task(
 
     _save(write)
     return dossier
+
+
+def _applies(field, data: dict) -> bool:
+    condition = field.required_if
+    return condition is None or data.get(condition.field) in condition.values
+
+
+def _scores_apply(form, data: dict) -> bool:
+    """A scored form is scored only when its score fields apply (not when the step returns the dossier)."""
+    return all(_applies(field, data) for field in form.value_fields if field.type == "score")
+
+
+def _without_inapplicable_scores(form, data: dict) -> dict:
+    # A return keeps no scores: the browser posts the pre-filled inputs, which nobody judged.
+    return {
+        name: (None if form.field(name).type == "score" and not _applies(form.field(name), data) else value)
+        for name, value in data.items()
+    }
+
+
+def _choice_label(field, value) -> dict | None:
+    if field is None or value is None:
+        return None
+    for choice_value, label in field.choices:
+        if choice_value == value:
+            return label if isinstance(label, dict) else {"vi": label}
+    return None
 
 
 def _status_reason(task_name: str, data: dict, score) -> str | None:
@@ -349,8 +384,14 @@ def claim_task(human_task_id: int, *, actor: User, now: datetime) -> HumanTask:
     if claimed != 1:
         rollback()
         raise Conflict(_("Công việc vừa được người khác nhận xử lý."))
-    audit.record("task.claimed", actor=actor, at=now, dossier_id=task.dossier_id, obj=task,
-                 details={"task": task.name})
+    audit.record(
+        "task.claimed",
+        actor=actor,
+        at=now,
+        dossier_id=task.dossier_id,
+        obj=task,
+        details={"task": task.name, "task_label": task.label},
+    )
     commit()
     db.session.refresh(task)
     return task
@@ -370,8 +411,14 @@ def release_task(human_task_id: int, *, actor: User, now: datetime) -> HumanTask
     def write():
         task.claimed_by_id = None
         task.claimed_at = None
-        audit.record("task.released", actor=actor, at=now, dossier_id=task.dossier_id, obj=task,
-                     details={"task": task.name})
+        audit.record(
+            "task.released",
+            actor=actor,
+            at=now,
+            dossier_id=task.dossier_id,
+            obj=task,
+            details={"task": task.name, "task_label": task.label},
+        )
 
     _save(write)
     return task
@@ -439,21 +486,36 @@ def get_actionable_task(human_task_id: int, user: User) -> HumanTask:
     return task
 
 
-def prefill_context(dossier: Dossier) -> dict:
-    """What earlier steps submitted, by form key (latest submission wins), for pre-filling forms."""
-    context: dict = {}
+def _latest_by_form(dossier: Dossier) -> dict[str, Submission]:
+    latest: dict[str, Submission] = {}
     for submission in db.session.scalars(
         select(Submission).where(Submission.dossier_id == dossier.id).order_by(Submission.id)
     ):
-        context[submission.form_version.form_definition.key.rsplit(".", 1)[-1]] = submission.data
+        latest[submission.form_version.form_definition.key.rsplit(".", 1)[-1]] = submission
+    return latest
+
+
+def prefill_context(dossier: Dossier, form=None) -> dict:
+    """What earlier steps submitted, by form key (latest submission wins), for pre-filling ``form``.
+
+    A form's own earlier answers win over the values it copies from other forms, unless one of those
+    forms was submitted again since: after a household resubmits, the commune starts from the new
+    self-assessment, not from what it entered before returning the dossier.
+    """
+    latest = _latest_by_form(dossier)
+    context = {key: submission.data for key, submission in latest.items()}
+    if form is not None and form.key in latest:
+        sources = {path.split(".", 1)[0] for field in form.value_fields for path in field.prefill}
+        own = latest[form.key].id
+        if any(key in latest and latest[key].id > own for key in sources - {form.key}):
+            del context[form.key]
     return context
 
 
-def latest_submissions(dossier: Dossier) -> dict[str, Submission]:
-    """The latest submission of each step, by task name."""
-    found: dict[str, Submission] = {}
-    for submission in db.session.scalars(
-        select(Submission).where(Submission.dossier_id == dossier.id).order_by(Submission.id)
-    ):
-        found[submission.task_name] = submission
-    return found
+def latest_submissions(dossier: Dossier) -> list[Submission]:
+    """Every step's submissions in the order they were made."""
+    return list(
+        db.session.scalars(
+            select(Submission).where(Submission.dossier_id == dossier.id).order_by(Submission.id)
+        )
+    )

@@ -48,4 +48,3 @@ def can_act_on_task(user: User, task: HumanTask) -> bool:
     if task.role == "household":
         return task.subject_id is not None and task.dossier.subject.account_id == user.id
     return any(a.role == task.role and task.unit_path.startswith(a.unit.path) for a in user.roles)
-

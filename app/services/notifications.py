@@ -26,8 +26,9 @@ def eligible_users(task: HumanTask) -> list[User]:
     )
 
 
-def _notify(user: User, kind: str, dedupe_key: str, params: dict, *, now: datetime, dossier_id=None,
-            task_id=None) -> bool:
+def _notify(
+    user: User, kind: str, dedupe_key: str, params: dict, *, now: datetime, dossier_id=None, task_id=None
+) -> bool:
     exists = db.session.scalar(
         select(Notification.id).where(Notification.user_id == user.id, Notification.dedupe_key == dedupe_key)
     )
@@ -60,8 +61,15 @@ def notify_task_opened(human_task_id: int, *, now: datetime) -> int:
     if task is None or task.state != "open":
         return 0
     return sum(
-        _notify(user, "task_opened", f"task_opened:{task.id}", _task_params(task), now=now,
-                dossier_id=task.dossier_id, task_id=task.id)
+        _notify(
+            user,
+            "task_opened",
+            f"task_opened:{task.id}",
+            _task_params(task),
+            now=now,
+            dossier_id=task.dossier_id,
+            task_id=task.id,
+        )
         for user in eligible_users(task)
     )
 
@@ -76,8 +84,15 @@ def notify_task_reminder(dossier_id: int, task_name: str, outbox_id: int, *, now
     for task in tasks:
         recipients = [task.claimed_by] if task.claimed_by else eligible_users(task)
         for user in recipients:
-            sent += _notify(user, "task_reminder", f"task_reminder:{task.id}:{outbox_id}",
-                            _task_params(task), now=now, dossier_id=dossier_id, task_id=task.id)
+            sent += _notify(
+                user,
+                "task_reminder",
+                f"task_reminder:{task.id}:{outbox_id}",
+                _task_params(task),
+                now=now,
+                dossier_id=dossier_id,
+                task_id=task.id,
+            )
     return sent
 
 
@@ -92,5 +107,13 @@ def notify_dossier_outcome(dossier_id: int, *, now: datetime) -> int:
         "score": dossier.score,
         "reason": dossier.status_reason,
     }
-    return int(_notify(user, "dossier_outcome", f"dossier_outcome:{dossier.id}:{dossier.status}", params,
-                       now=now, dossier_id=dossier.id))
+    return int(
+        _notify(
+            user,
+            "dossier_outcome",
+            f"dossier_outcome:{dossier.id}:{dossier.status}",
+            params,
+            now=now,
+            dossier_id=dossier.id,
+        )
+    )

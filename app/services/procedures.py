@@ -134,7 +134,11 @@ def deploy_procedure(
 
 def shipped_packages() -> list[ProcedurePackage]:
     root = Path(current_app.config["PROCEDURES_DIR"])
-    return [load_procedure_folder(folder) for folder in sorted(root.iterdir()) if (folder / "procedure.json").exists()]
+    return [
+        load_procedure_folder(folder)
+        for folder in sorted(root.iterdir())
+        if (folder / "procedure.json").exists()
+    ]
 
 
 def deploy_shipped(*, actor: User | None, now: datetime) -> list[tuple[ProcessDefinition, bool]]:

@@ -45,25 +45,22 @@ def pytest_runtest_makereport(item, call):
 
 
 @pytest.fixture
-def live_server(app_config):
+def live_server(app):
     """The app on a free loopback port, served by werkzeug in a daemon thread; yields its base URL."""
-    from werkzeug.serving import make_server
+    from werkzeug.serving import WSGIRequestHandler, make_server
 
-    from app import create_app
-    from app.extensions import db
+    class QuietHandler(WSGIRequestHandler):
+        def log_request(self, *args):  # errors are still logged, one line per request is noise
+            pass
 
-    app = create_app(app_config)
     assert app.config.get("WTF_CSRF_ENABLED", True), "browser tests run with real CSRF protection"
-    server = make_server("127.0.0.1", free_port(), app, threaded=True)
+    server = make_server("127.0.0.1", free_port(), app, threaded=True, request_handler=QuietHandler)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(timeout=10)
     server.server_close()
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -149,7 +146,12 @@ def _png(width: int = 8, height: int = 8) -> bytes:
 
     rows = b"".join(b"\x00" + b"\x1f\x6f\xb4" * width for _ in range(height))
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
 
 
 @pytest.fixture(scope="session")

@@ -7,12 +7,21 @@ from tests.helpers import ApiClient
 
 def test_admin_creates_an_account_assigns_a_role_resets_and_deactivates_it(web, app):
     web.login("demo-admin")
-    response = web.post("/admin/users/new", {"username": "can-bo-moi", "full_name": "Cán bộ Mới",
-                                             "password": "matkhau123"}, csrf_from="/admin/users/new")
+    response = web.post(
+        "/admin/users/new",
+        {"username": "can-bo-moi", "full_name": "Cán bộ Mới", "password": "matkhau123"},
+        csrf_from="/admin/users/new",
+    )
     assert response.status_code == 302
     user_path = response.headers["Location"]
-    assert web.post(user_path, {"action": "assign_role", "role": "commune_officer", "unit": "DEMO-AH"},
-                    csrf_from=user_path).status_code == 302
+    assert (
+        web.post(
+            user_path,
+            {"action": "assign_role", "role": "commune_officer", "unit": "DEMO-AH"},
+            csrf_from=user_path,
+        ).status_code
+        == 302
+    )
     page = web.get(user_path).get_data(as_text=True)
     assert "Cán bộ cấp xã" in page and "Phường An Hòa" in page
 
@@ -20,15 +29,27 @@ def test_admin_creates_an_account_assigns_a_role_resets_and_deactivates_it(web, 
     token = api.token("can-bo-moi", "matkhau123")
     assert api.client.get("/api/v1/tasks", headers={"Authorization": f"Bearer {token}"}).status_code == 200
 
-    assert web.post(user_path, {"action": "reset_password", "password": "matkhaumoi1"},
-                    csrf_from=user_path).status_code == 302
-    assert app.test_client().post("/api/v1/auth/token", json={"username": "can-bo-moi",
-                                                              "password": "matkhau123"}).status_code == 401
+    assert (
+        web.post(
+            user_path, {"action": "reset_password", "password": "matkhaumoi1"}, csrf_from=user_path
+        ).status_code
+        == 302
+    )
+    assert (
+        app.test_client()
+        .post("/api/v1/auth/token", json={"username": "can-bo-moi", "password": "matkhau123"})
+        .status_code
+        == 401
+    )
 
     assert web.post(user_path, {"action": "deactivate"}, csrf_from=user_path).status_code == 302
     assert api.client.get("/api/v1/tasks", headers={"Authorization": f"Bearer {token}"}).status_code == 401
-    assert app.test_client().post("/api/v1/auth/token", json={"username": "can-bo-moi",
-                                                              "password": "matkhaumoi1"}).status_code == 401
+    assert (
+        app.test_client()
+        .post("/api/v1/auth/token", json={"username": "can-bo-moi", "password": "matkhaumoi1"})
+        .status_code
+        == 401
+    )
     other = type(web)(app)
     refused = other.login("can-bo-moi", "matkhaumoi1")
     assert refused.status_code == 200 and "bị khóa" in refused.get_data(as_text=True)
@@ -53,14 +74,20 @@ def test_deactivated_user_loses_an_open_web_session(app):
 
 def test_bad_account_input_is_refused_with_messages_and_keeps_what_was_typed(web):
     web.login("demo-admin")
-    response = web.post("/admin/users/new", {"username": "A!", "full_name": "Người Thử", "password": "123"},
-                        csrf_from="/admin/users/new")
+    response = web.post(
+        "/admin/users/new",
+        {"username": "A!", "full_name": "Người Thử", "password": "123"},
+        csrf_from="/admin/users/new",
+    )
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert "Tên đăng nhập gồm" in page
     assert 'value="Người Thử"' in page
-    duplicate = web.post("/admin/users/new", {"username": "demo-city", "full_name": "X", "password": "matkhau123"},
-                         csrf_from="/admin/users/new")
+    duplicate = web.post(
+        "/admin/users/new",
+        {"username": "demo-city", "full_name": "X", "password": "matkhau123"},
+        csrf_from="/admin/users/new",
+    )
     assert duplicate.status_code == 422 and "đã tồn tại" in duplicate.get_data(as_text=True)
 
 
@@ -78,12 +105,16 @@ def test_forms_without_csrf_token_are_refused(app):
 
 def test_users_commands_manage_accounts(app):
     runner = app.test_cli_runner()
-    created = runner.invoke(args=["users", "create", "xa-cli", "--name", "Cán bộ CLI", "--password", "matkhau123"])
+    created = runner.invoke(
+        args=["users", "create", "xa-cli", "--name", "Cán bộ CLI", "--password", "matkhau123"]
+    )
     assert created.exit_code == 0, created.output
     assert runner.invoke(args=["users", "assign-role", "xa-cli", "commune_officer", "DEMO-NA"]).exit_code == 0
     listed = runner.invoke(args=["users", "list"]).output
     assert re.search(r"xa-cli\s+active\s+Cán bộ CLI \[commune_officer@DEMO-NA\]", listed)
-    assert runner.invoke(args=["users", "reset-password", "xa-cli", "--password", "matkhau456"]).exit_code == 0
+    assert (
+        runner.invoke(args=["users", "reset-password", "xa-cli", "--password", "matkhau456"]).exit_code == 0
+    )
     assert runner.invoke(args=["users", "deactivate", "xa-cli"]).exit_code == 0
     assert "INACTIVE" in runner.invoke(args=["users", "list"]).output
     refused = runner.invoke(args=["users", "assign-role", "xa-cli", "commune_officer", "KHONG-CO"])

@@ -19,8 +19,10 @@ def _snapshot(app, dossier_id):
             "state": dossier.state,
             "row_version": dossier.row_version,
             "status": dossier.status,
-            "tasks": [(t.id, t.state, t.claimed_by_id) for t in db.session.scalars(
-                db.select(HumanTask).where(HumanTask.dossier_id == dossier_id))],
+            "tasks": [
+                (t.id, t.state, t.claimed_by_id)
+                for t in db.session.scalars(db.select(HumanTask).where(HumanTask.dossier_id == dossier_id))
+            ],
             "submissions": db.session.scalar(db.select(db.func.count(Submission.id))),
             "evidence": db.session.scalar(db.select(db.func.count(EvidenceFile.id))),
             "audit": db.session.scalar(db.select(db.func.count(AuditEvent.id))),
@@ -49,9 +51,19 @@ def at_self_report(api):
         ({**self_report(9), "c3a": {"x": 1}}, "c3a", ""),
         ({**self_report(9), "evidence_c1": [424242]}, "evidence_c1", "Minh chứng"),
     ],
-    ids=["above-max", "below-min", "missing-required", "unknown-field", "not-a-number", "object", "foreign-evidence"],
+    ids=[
+        "above-max",
+        "below-min",
+        "missing-required",
+        "unknown-field",
+        "not-a-number",
+        "object",
+        "foreign-evidence",
+    ],
 )
-def test_invalid_form_data_is_refused_with_422_and_changes_nothing(app, api, at_self_report, data, field, fragment):
+def test_invalid_form_data_is_refused_with_422_and_changes_nothing(
+    app, api, at_self_report, data, field, fragment
+):
     dossier_id, task_id = at_self_report
     before = _snapshot(app, dossier_id)
     response = api.post("demo-household", f"/tasks/{task_id}/complete", json={"data": data})
@@ -66,8 +78,9 @@ def test_invalid_form_data_is_refused_with_422_and_changes_nothing(app, api, at_
 def test_malformed_json_is_refused_and_changes_nothing(app, api, at_self_report, body):
     dossier_id, task_id = at_self_report
     before = _snapshot(app, dossier_id)
-    response = api.post("demo-household", f"/tasks/{task_id}/complete", data=body,
-                        content_type="application/json")
+    response = api.post(
+        "demo-household", f"/tasks/{task_id}/complete", data=body, content_type="application/json"
+    )
     assert response.status_code == 422
     assert "JSON" in response.get_json()["message"]
     assert _snapshot(app, dossier_id) == before
@@ -75,8 +88,12 @@ def test_malformed_json_is_refused_and_changes_nothing(app, api, at_self_report,
 
 def test_english_messages_when_asked(api, at_self_report):
     _, task_id = at_self_report
-    response = api.post("demo-household", f"/tasks/{task_id}/complete", json={"data": self_report(9, c1a=11)},
-                        headers={"Accept-Language": "en"})
+    response = api.post(
+        "demo-household",
+        f"/tasks/{task_id}/complete",
+        json={"data": self_report(9, c1a=11)},
+        headers={"Accept-Language": "en"},
+    )
     assert response.status_code == 422
     message = " ".join(response.get_json()["errors"]["c1a"])
     assert "Giá trị" not in message and message
@@ -86,8 +103,11 @@ def test_twenty_megabyte_upload_is_refused_and_nothing_is_stored(app, api, at_se
     dossier_id, _ = at_self_report
     before = _snapshot(app, dossier_id)
     big = b"%PDF-1.4\n" + b"0" * (20 * 1024 * 1024)
-    response = api.post("demo-household", f"/dossiers/{dossier_id}/evidence",
-                        data={"file": (io.BytesIO(big), "to.pdf"), "criterion": "c1"})
+    response = api.post(
+        "demo-household",
+        f"/dossiers/{dossier_id}/evidence",
+        data={"file": (io.BytesIO(big), "to.pdf"), "criterion": "c1"},
+    )
     assert response.status_code == 413
     assert "10 MB" in response.get_json()["error"]["message"]
     assert _snapshot(app, dossier_id) == before
@@ -98,8 +118,11 @@ def test_file_just_over_ten_megabytes_is_refused(app, api, at_self_report):
     dossier_id, _ = at_self_report
     before = _snapshot(app, dossier_id)
     content = b"%PDF-1.4\n" + b"0" * (10 * 1024 * 1024)
-    response = api.post("demo-household", f"/dossiers/{dossier_id}/evidence",
-                        data={"file": (io.BytesIO(content), "scan.pdf"), "criterion": "c1"})
+    response = api.post(
+        "demo-household",
+        f"/dossiers/{dossier_id}/evidence",
+        data={"file": (io.BytesIO(content), "scan.pdf"), "criterion": "c1"},
+    )
     assert response.status_code == 422
     assert "10 MB" in " ".join(response.get_json()["errors"]["file"])
     assert _snapshot(app, dossier_id) == before
@@ -109,9 +132,12 @@ def test_file_just_over_ten_megabytes_is_refused(app, api, at_self_report):
 def test_executable_renamed_pdf_is_refused_and_nothing_is_stored(app, api, at_self_report, tmp_path):
     dossier_id, _ = at_self_report
     before = _snapshot(app, dossier_id)
-    response = api.post("demo-household", f"/dossiers/{dossier_id}/evidence",
-                        data={"file": (io.BytesIO(ELF), "hoc-ba.pdf"), "criterion": "c1"},
-                        content_type="multipart/form-data")
+    response = api.post(
+        "demo-household",
+        f"/dossiers/{dossier_id}/evidence",
+        data={"file": (io.BytesIO(ELF), "hoc-ba.pdf"), "criterion": "c1"},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 422
     assert "PDF, JPEG" in " ".join(response.get_json()["errors"]["file"])
     assert _snapshot(app, dossier_id) == before
@@ -120,8 +146,11 @@ def test_executable_renamed_pdf_is_refused_and_nothing_is_stored(app, api, at_se
 
 def test_unknown_criterion_is_refused(api, at_self_report):
     dossier_id, _ = at_self_report
-    response = api.post("demo-household", f"/dossiers/{dossier_id}/evidence",
-                        data={"file": (io.BytesIO(b"%PDF-1.4\n%%EOF"), "a.pdf"), "criterion": "c9"})
+    response = api.post(
+        "demo-household",
+        f"/dossiers/{dossier_id}/evidence",
+        data={"file": (io.BytesIO(b"%PDF-1.4\n%%EOF"), "a.pdf"), "criterion": "c9"},
+    )
     assert response.status_code == 422
     assert "criterion" in response.get_json()["errors"]
 
@@ -144,5 +173,7 @@ def _all_tasks(api, dossier_id):
     from app.models import HumanTask
 
     with api.client.application.app_context():
-        return [{"id": t.id, "name": t.name} for t in
-                db.session.scalars(db.select(HumanTask).where(HumanTask.dossier_id == dossier_id))]
+        return [
+            {"id": t.id, "name": t.name}
+            for t in db.session.scalars(db.select(HumanTask).where(HumanTask.dossier_id == dossier_id))
+        ]

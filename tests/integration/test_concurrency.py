@@ -10,7 +10,9 @@ def _second_commune_officer(app):
     from app.services import accounts
 
     with app.app_context():
-        user = accounts.create_user("can-bo-xa-2", "Cán bộ xã thứ hai", "matkhau123", actor=None, now=utcnow())
+        user = accounts.create_user(
+            "can-bo-xa-2", "Cán bộ xã thứ hai", "matkhau123", actor=None, now=utcnow()
+        )
         accounts.assign_role(user.id, "commune_officer", "DEMO-AH", actor=None, now=utcnow())
 
 
@@ -53,10 +55,15 @@ def test_two_officials_completing_the_same_task_at_once_advance_it_exactly_once(
     from app.models import HumanTask, Submission
 
     with app.app_context():
-        assert db.session.scalar(db.select(db.func.count(Submission.id)).where(
-            Submission.task_name == "commune_scoring")) == 1
-        open_district = db.session.scalars(db.select(HumanTask).where(
-            HumanTask.dossier_id == dossier_id, HumanTask.state == "open")).all()
+        assert (
+            db.session.scalar(
+                db.select(db.func.count(Submission.id)).where(Submission.task_name == "commune_scoring")
+            )
+            == 1
+        )
+        open_district = db.session.scalars(
+            db.select(HumanTask).where(HumanTask.dossier_id == dossier_id, HumanTask.state == "open")
+        ).all()
         assert [t.name for t in open_district] == ["district_verification"]
 
 

@@ -41,8 +41,9 @@ def test_inbox_filters_sort_and_pages(app, api):
     ids = [walk(api, to="commune_scoring", year=2026 + i) for i in range(5)]
     with app.app_context():
         # Make the oldest dossier's task overdue.
-        task = db.session.scalars(db.select(HumanTask).where(HumanTask.dossier_id == ids[0],
-                                                             HumanTask.state == "open")).one()
+        task = db.session.scalars(
+            db.select(HumanTask).where(HumanTask.dossier_id == ids[0], HumanTask.state == "open")
+        ).one()
         task.due_at = utcnow() - timedelta(days=1)
         db.session.commit()
         commune = db.session.scalar(db.select(AdminUnit).where(AdminUnit.code == "DEMO-AH")).id
@@ -61,7 +62,9 @@ def test_inbox_filters_sort_and_pages(app, api):
 
     assert api.get("demo-commune", "/tasks", query_string={"unit": commune}).get_json()["total"] == 5
     assert api.get("demo-commune", "/tasks", query_string={"unit": other}).get_json()["total"] == 0
-    assert api.get("demo-commune", "/tasks", query_string={"title": "cong_dan_hoc_tap"}).get_json()["total"] == 0
+    assert (
+        api.get("demo-commune", "/tasks", query_string={"title": "cong_dan_hoc_tap"}).get_json()["total"] == 0
+    )
 
     first = by_due[0]["id"]
     api.post("demo-commune", f"/tasks/{first}/claim")

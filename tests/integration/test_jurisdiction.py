@@ -10,10 +10,15 @@ def test_commune_officer_of_another_commune_gets_404_for_task_and_dossier(api):
     assert api.get("demo-commune-b", f"/tasks/{task['id']}").status_code == 404
     assert api.get("demo-commune-b", f"/dossiers/{dossier_id}").status_code == 404
     for action in ("claim", "release", "complete"):
-        response = api.post("demo-commune-b", f"/tasks/{task['id']}/{action}", json={"data": commune_accept()})
+        response = api.post(
+            "demo-commune-b", f"/tasks/{task['id']}/{action}", json={"data": commune_accept()}
+        )
         assert response.status_code == 404, action
-    evidence = api.post("demo-commune-b", f"/dossiers/{dossier_id}/evidence",
-                        data={"file": (__import__("io").BytesIO(b"%PDF-1.4\n"), "a.pdf")})
+    evidence = api.post(
+        "demo-commune-b",
+        f"/dossiers/{dossier_id}/evidence",
+        data={"file": (__import__("io").BytesIO(b"%PDF-1.4\n"), "a.pdf")},
+    )
     assert evidence.status_code == 404
     assert api.dossier("demo-commune", dossier_id)["current_tasks"][0]["name"] == "commune_scoring"
 
@@ -43,7 +48,9 @@ def test_household_cannot_work_on_official_steps(api):
     dossier_id = api.open_dossier()
     api.complete("demo-household", dossier_id, "self_report", self_report())
     commune_task = api.task_for("demo-commune", dossier_id, "commune_scoring")
-    response = api.post("demo-household", f"/tasks/{commune_task['id']}/complete", json={"data": commune_accept()})
+    response = api.post(
+        "demo-household", f"/tasks/{commune_task['id']}/complete", json={"data": commune_accept()}
+    )
     assert response.status_code == 404
 
 

@@ -17,8 +17,11 @@ def test_login_redirects_each_role_to_its_home(web):
 
 def test_household_registers_and_submits_through_the_pages_with_evidence(web, api):
     web.login("demo-household")
-    created = web.post("/dossiers/new", {"subject_id": "1", "title": "gia_dinh_hoc_tap", "year": "2026"},
-                       csrf_from="/dossiers")
+    created = web.post(
+        "/dossiers/new",
+        {"subject_id": "1", "title": "gia_dinh_hoc_tap", "year": "2026"},
+        csrf_from="/dossiers",
+    )
     assert created.status_code == 302
     dossier_path = created.headers["Location"]
     page = web.get(dossier_path).get_data(as_text=True)
@@ -61,8 +64,11 @@ def test_disguised_upload_in_the_task_form_changes_nothing(web, api):
 
 def test_evidence_is_served_only_to_people_who_may_see_the_dossier(web, api, app):
     dossier_id = api.open_dossier()
-    uploaded = api.post("demo-household", f"/dossiers/{dossier_id}/evidence",
-                        data={"file": (io.BytesIO(PDF), "hoc-ba.pdf"), "criterion": "c1"})
+    uploaded = api.post(
+        "demo-household",
+        f"/dossiers/{dossier_id}/evidence",
+        data={"file": (io.BytesIO(PDF), "hoc-ba.pdf"), "criterion": "c1"},
+    )
     assert uploaded.status_code == 201
     evidence_id = uploaded.get_json()["id"]
     web.login("demo-commune")
@@ -80,8 +86,9 @@ def test_evidence_is_served_only_to_people_who_may_see_the_dossier(web, api, app
 def test_dossier_page_shows_both_scores_history_and_comments(web, api):
     dossier_id = walk(api, to="district_verification", self_points=10, commune_points=9)
     web.login("demo-district")
-    web.post(f"/dossiers/{dossier_id}/comments", {"body": "Đã xem minh chứng"},
-             csrf_from=f"/dossiers/{dossier_id}")
+    web.post(
+        f"/dossiers/{dossier_id}/comments", {"body": "Đã xem minh chứng"}, csrf_from=f"/dossiers/{dossier_id}"
+    )
     page = web.get(f"/dossiers/{dossier_id}").get_data(as_text=True)
     assert 'data-testid="self-score">100<' in page and 'data-testid="official-score">90<' in page
     assert "Thẩm định cấp huyện" in page

@@ -51,7 +51,11 @@ def test_household_to_city_commendation_with_one_return_for_more_evidence(api):
     assert actions[0] == ("demo-household", "dossier.opened", None)
     completed = [a for a in actions if a[1] == "task.completed"]
     assert [a[2] for a in completed] == [
-        "self_report", "commune_scoring", "self_report", "commune_scoring", "district_verification",
+        "self_report",
+        "commune_scoring",
+        "self_report",
+        "commune_scoring",
+        "district_verification",
         "city_commendation",
     ]
     assert actions[-1] == (None, "dossier.recognized", None)
@@ -64,7 +68,9 @@ def test_score_below_threshold_ends_not_recognized_right_after_commune_scoring(a
 
     dossier_id = api.open_dossier()
     api.complete("demo-household", dossier_id, "self_report", self_report(9))
-    result = api.complete("demo-commune", dossier_id, "commune_scoring", commune_accept(8, c2a=3, c2b=3, c2c=3))
+    result = api.complete(
+        "demo-commune", dossier_id, "commune_scoring", commune_accept(8, c2a=3, c2b=3, c2c=3)
+    )
     assert result["status"] == "not_recognized"
     assert result["current_tasks"] == []
     assert result["score"] == 7 * 8 + 3 * 3 == 65
@@ -74,7 +80,9 @@ def test_score_below_threshold_ends_not_recognized_right_after_commune_scoring(a
 
     household = db.session.scalar(db.select(User).where(User.username == "demo-household"))
     told = db.session.scalars(
-        db.select(Notification).where(Notification.user_id == household.id, Notification.kind == "dossier_outcome")
+        db.select(Notification).where(
+            Notification.user_id == household.id, Notification.kind == "dossier_outcome"
+        )
     ).all()
     assert len(told) == 1
     assert told[0].params["status"] == "not_recognized"
@@ -96,7 +104,10 @@ def test_district_rejection_ends_rejected_with_its_reason_in_the_history(api):
     api.complete("demo-household", dossier_id, "self_report", self_report(9))
     api.complete("demo-commune", dossier_id, "commune_scoring", commune_accept(9))
     result = api.complete(
-        "demo-district", dossier_id, "district_verification", district("reject", "Minh chứng không trung thực")
+        "demo-district",
+        dossier_id,
+        "district_verification",
+        district("reject", "Minh chứng không trung thực"),
     )
     assert result["status"] == "rejected"
     assert result["status_reason"] == "Minh chứng không trung thực"
@@ -112,7 +123,10 @@ def test_district_can_return_the_dossier_to_the_commune(api):
     api.complete("demo-household", dossier_id, "self_report", self_report(9))
     api.complete("demo-commune", dossier_id, "commune_scoring", commune_accept(9))
     result = api.complete(
-        "demo-district", dossier_id, "district_verification", district("return_to_commune", "Chấm lại tiêu chí 4")
+        "demo-district",
+        dossier_id,
+        "district_verification",
+        district("return_to_commune", "Chấm lại tiêu chí 4"),
     )
     assert result["status"] == "in_progress"
     assert [t["name"] for t in result["current_tasks"]] == ["commune_scoring"]
@@ -126,14 +140,26 @@ def test_a_second_dossier_for_the_same_subject_title_and_year_is_refused(api):
     response = api.post("demo-household", "/dossiers", json={"title": "gia_dinh_hoc_tap", "year": 2026})
     assert response.status_code == 409
     assert "2026" in response.get_json()["error"]["message"]
-    assert api.post("demo-household", "/dossiers", json={"title": "gia_dinh_hoc_tap", "year": 2027}).status_code == 201
+    assert (
+        api.post("demo-household", "/dossiers", json={"title": "gia_dinh_hoc_tap", "year": 2027}).status_code
+        == 201
+    )
 
 
 def test_openapi_document_describes_the_contract(client):
     document = client.get("/api/v1/openapi.json").get_json()
     assert document["openapi"].startswith("3.")
-    for path in ("/auth/token", "/tasks", "/tasks/{id}", "/tasks/{id}/claim", "/tasks/{id}/release",
-                 "/tasks/{id}/complete", "/dossiers", "/dossiers/{id}", "/dossiers/{id}/evidence"):
+    for path in (
+        "/auth/token",
+        "/tasks",
+        "/tasks/{id}",
+        "/tasks/{id}/claim",
+        "/tasks/{id}/release",
+        "/tasks/{id}/complete",
+        "/dossiers",
+        "/dossiers/{id}",
+        "/dossiers/{id}/evidence",
+    ):
         assert path in document["paths"], path
     assert "422" in document["paths"]["/tasks/{id}/complete"]["post"]["responses"]
 

@@ -72,7 +72,9 @@ def test_reminder_fires_after_the_configured_days_and_notifies_the_commune(app_c
     assert dossier.next_timer_at is None
     still_open = [t for t in dossier.tasks if t.state == "open"]
     assert [(t.id, t.name) for t in still_open] == [(commune_task.id, "commune_scoring")]
-    actions = db.session.scalars(db.select(AuditEvent.action).where(AuditEvent.dossier_id == dossier.id)).all()
+    actions = db.session.scalars(
+        db.select(AuditEvent.action).where(AuditEvent.dossier_id == dossier.id)
+    ).all()
     assert "timer.fired" in actions and "task.reminder_due" in actions
 
     assert fire_due_timers(now=start + timedelta(days=30)) == 0
