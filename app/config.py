@@ -24,6 +24,7 @@ def default_config() -> dict:
     - ``COMMUNE_REMINDER_DAYS``: days before the commune scoring reminder fires (default 10).
     - ``MAX_EVIDENCE_BYTES``: largest evidence file accepted (default 10 MB).
     - ``RQ_QUEUE``: the RQ queue name (default ``hoctap``).
+    - ``API_TOKEN_DAYS``: how long an API token stays valid (default 30 days).
     - ``BABEL_DEFAULT_LOCALE``: ``vi`` (English with ``en``).
     """
     data_dir = Path(_env("DATA_DIR", str(PROJECT_ROOT / "data"))).resolve()
@@ -47,4 +48,5 @@ def default_config() -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "INBOX_PAGE_SIZE": _env_int("INBOX_PAGE_SIZE", 20),
+        "API_TOKEN_DAYS": _env_int("API_TOKEN_DAYS", 30),
     }

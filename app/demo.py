@@ -43,7 +43,10 @@ GIVEN = (
 ACCOUNTS = (
     ("demo-commune", "Cán bộ xã An Hòa", "commune_officer", COMMUNE_A),
     ("demo-commune-b", "Cán bộ xã Nhơn Ái", "commune_officer", COMMUNE_B),
+    ("demo-commune-c", "Cán bộ phường Xuân Khánh", "commune_officer", "DEMO-XK"),
+    ("demo-commune-d", "Cán bộ xã Mỹ Khánh", "commune_officer", "DEMO-MK"),
     ("demo-district", "Cán bộ quận Ninh Kiều", "district_officer", "DEMO-NK"),
+    ("demo-district-b", "Cán bộ huyện Phong Điền", "district_officer", "DEMO-PD"),
     ("demo-city", "Hội đồng Thi đua – Khen thưởng TP Cần Thơ", "emulation_committee", "DEMO-CT"),
     ("demo-admin", "Quản trị hệ thống", "admin", "DEMO-CT"),
 )

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from app.api import bp
 from app.api.openapi import openapi_document
 from app.extensions import db
-from app.inbox.query import SORTS, InboxFilter, inbox_query
+from app.inbox.query import InboxFilter, inbox_query
 from app.labels import localized
 from app.models import AuditEvent, Dossier, HumanTask, Subject, utcnow
 from app.services import accounts
@@ -132,13 +132,7 @@ def token():
 @token_required
 def tasks():
     args = request.args
-    filters = InboxFilter(
-        title=args.get("title") or None,
-        unit_id=args.get("unit", type=int),
-        overdue=args.get("overdue") in ("1", "true"),
-        claimed=args.get("claimed") if args.get("claimed") in ("me", "unclaimed") else None,
-        sort=args.get("sort") if args.get("sort") in SORTS else "due",
-    )
+    filters = InboxFilter.from_args(args)
     query = inbox_query(g.api_user, filters, now=utcnow())
     per_page = min(max(args.get("per_page", 50, type=int), 1), 200)
     page = db.paginate(query, page=args.get("page", 1, type=int), per_page=per_page, error_out=False)

@@ -249,6 +249,24 @@ def _form_values(form, source) -> MultiDict:
     return values
 
 
+def _uploads_of(form):
+    """Check the files posted with a task form; nothing is written here."""
+    uploads, errors = {}, {}
+    for field in form.value_fields:
+        if field.type != "file":
+            continue
+        for storage in request.files.getlist(f"upload__{field.name}"):
+            if not storage or not storage.filename:
+                continue
+            try:
+                uploads.setdefault(field.name, []).append(
+                    inspect_upload(storage.filename, storage.stream, field=field.name)
+                )
+            except InvalidInput as exc:
+                errors.update(exc.errors)
+    return uploads, errors
+
+
 @bp.route("/tasks/<int:task_id>", methods=["GET", "POST"])
 @login_required
 def task(task_id: int):
@@ -259,22 +277,10 @@ def task(task_id: int):
         return redirect(url_for("dossiers.show", dossier_id=dossier.id))
     form = form_for(task.form_version)
     locale = str(get_locale() or "vi")
-    errors: dict = {}
     context = prefill_context(dossier, form)
+    errors, status = {}, 200
     if request.method == "POST":
-        uploads, upload_errors = {}, {}
-        for field in form.value_fields:
-            if field.type != "file":
-                continue
-            for storage in request.files.getlist(f"upload__{field.name}"):
-                if not storage or not storage.filename:
-                    continue
-                try:
-                    uploads.setdefault(field.name, []).append(
-                        inspect_upload(storage.filename, storage.stream, field=field.name)
-                    )
-                except InvalidInput as exc:
-                    upload_errors.update(exc.errors)
+        uploads, upload_errors = _uploads_of(form)
         try:
             if upload_errors:
                 raise InvalidInput(upload_errors)
@@ -282,25 +288,15 @@ def task(task_id: int):
                 task.id, request.form, actor=current_user, now=utcnow(), locale=locale, uploads=uploads
             )
         except InvalidInput as exc:
-            errors = exc.errors
+            errors, status = exc.errors, 422
             flash(_("Dữ liệu chưa hợp lệ, vui lòng kiểm tra các trường được đánh dấu."), "danger")
             if uploads or upload_errors:
                 flash(_("Các tệp vừa chọn chưa được lưu; vui lòng chọn lại tệp khi gửi lại."), "warning")
-            values = _form_values(form, request.form)
-            return render_template(
-                "dossiers/task.html",
-                task=task,
-                dossier=dossier,
-                form=form,
-                values=values,
-                errors=errors,
-                context=context,
-                evidence=_evidence_by_field(dossier, form),
-                locale=locale,
-            ), 422
-        flash(_("Đã hoàn thành: %(task)s.", task=labels.localized(task.label)), "success")
-        return redirect(url_for("dossiers.show", dossier_id=dossier.id))
-    values = _form_values(form, prefill_values(form, context))
+        else:
+            flash(_("Đã hoàn thành: %(task)s.", task=labels.localized(task.label)), "success")
+            return redirect(url_for("dossiers.show", dossier_id=dossier.id))
+    # A rejected submission shows what was typed; a fresh form shows the pre-filled values.
+    values = _form_values(form, request.form if errors else prefill_values(form, context))
     return render_template(
         "dossiers/task.html",
         task=task,
@@ -311,7 +307,7 @@ def task(task_id: int):
         context=context,
         evidence=_evidence_by_field(dossier, form),
         locale=locale,
-    )
+    ), status
 
 
 def _evidence_by_field(dossier: Dossier, form) -> dict[str, list[EvidenceFile]]:

@@ -25,6 +25,17 @@ class InboxFilter:
     claimed: str | None = None  # "me", "unclaimed" or None for all
     sort: str = "due"
 
+    @classmethod
+    def from_args(cls, args) -> "InboxFilter":
+        """Read the filters from query-string arguments, ignoring values it does not know."""
+        return cls(
+            title=args.get("title") or None,
+            unit_id=args.get("unit", type=int),
+            overdue=args.get("overdue") in ("1", "true"),
+            claimed=args.get("claimed") if args.get("claimed") in ("me", "unclaimed") else None,
+            sort=args.get("sort") if args.get("sort") in SORTS else "due",
+        )
+
 
 def inbox_query(user: User, filters: InboxFilter, *, now: datetime) -> Select:
     query = (

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from app import labels
 from app.extensions import db
 from app.inbox import bp
-from app.inbox.query import SORTS, InboxFilter, inbox_query
+from app.inbox.query import InboxFilter, inbox_query
 from app.models import AdminUnit, utcnow
 from app.services.dossiers import claim_task, release_task
 from app.web import redirect_back
@@ -40,13 +40,7 @@ def _filter_units(user):
 @login_required
 def index():
     args = request.args
-    filters = InboxFilter(
-        title=args.get("title") or None,
-        unit_id=args.get("unit", type=int),
-        overdue=args.get("overdue") == "1",
-        claimed=args.get("claimed") if args.get("claimed") in ("me", "unclaimed") else None,
-        sort=args.get("sort") if args.get("sort") in SORTS else "due",
-    )
+    filters = InboxFilter.from_args(args)
     now = utcnow()
     page = db.paginate(
         inbox_query(current_user, filters, now=now),

@@ -25,7 +25,8 @@ class Dossier(db.Model):
     # Copy of the subject unit's path so jurisdiction filters are a prefix match on this table alone.
     unit_path: Mapped[str] = mapped_column(db.String(255), index=True)
     process_definition_id: Mapped[int] = mapped_column(db.ForeignKey("process_definition.id"))
-    state: Mapped[str] = mapped_column(db.Text)
+    # Deferred: lists and the inbox never need the workflow state, only a step does.
+    state: Mapped[str] = mapped_column(db.Text, deferred=True)
     status: Mapped[str] = mapped_column(db.String(20), index=True, default="in_progress")
     status_reason: Mapped[str | None] = mapped_column(db.Text)
     current_step: Mapped[str | None] = mapped_column(db.String(255))

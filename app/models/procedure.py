@@ -17,8 +17,9 @@ class ProcessDefinition(db.Model):
     version: Mapped[int] = mapped_column(db.Integer)
     sha256: Mapped[str] = mapped_column(db.String(64), unique=True)
     manifest: Mapped[dict] = mapped_column(db.JSON)
-    sources: Mapped[dict] = mapped_column(db.JSON)
-    serialized_spec: Mapped[str] = mapped_column(db.Text)
+    # Deferred: a step needs only the compiled spec, which is cached by sha256 after the first load.
+    sources: Mapped[dict] = mapped_column(db.JSON, deferred=True)
+    serialized_spec: Mapped[str] = mapped_column(db.Text, deferred=True)
     status: Mapped[str] = mapped_column(db.String(16), default="active")
     deployed_by_id: Mapped[int | None] = mapped_column(db.ForeignKey("user_account.id"))
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -2,8 +2,9 @@
 
 import re
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -139,7 +140,10 @@ def issue_token(user: User, *, now: datetime) -> str:
 
 
 def user_for_token(token: str, *, now: datetime) -> User | None:
+    """The active account a bearer token belongs to, unless the token is revoked or expired."""
     row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == ApiToken.hash_token(token)))
     if row is None or row.revoked_at is not None or not row.user.active:
+        return None
+    if row.created_at + timedelta(days=current_app.config["API_TOKEN_DAYS"]) < now:
         return None
     return row.user

@@ -138,9 +138,28 @@ def _apply_step(
     completed: HumanTask | None = None,
 ) -> None:
     """Project a step's outcome onto the dossier, its inbox rows and the outbox."""
+    if result.completed and result.end_state is None:
+        raise StepFailed(_("Quy trình kết thúc ở một sự kiện chưa được gán trạng thái hồ sơ."))
+    # Every dossier column is set before the flush below, so the row is written once per step.
     dossier.state = result.state
     dossier.next_timer_at = result.next_timer_at
     dossier.updated_at = now
+    data = result.data or {}
+    for column in ("self_score", "score", "rating"):
+        if column in data:
+            setattr(dossier, column, data[column])
+    dossier.current_step = ",".join(task.bpmn_id for task in result.ready_tasks) or None
+    if result.completed:
+        dossier.status = result.end_state
+        dossier.completed_at = now
+    elif (
+        completed is not None
+        and completed.role != "household"
+        and any(task.level == "subject" for task in result.ready_tasks)
+    ):
+        dossier.status = "returned"
+    else:
+        dossier.status = "in_progress"
 
     open_rows = {t.task_id: t for t in dossier.tasks if t.state == "open"}
     ready_ids = {task.id for task in result.ready_tasks}
@@ -175,7 +194,6 @@ def _apply_step(
     db.session.flush()
     for row in new_rows:
         audit.enqueue("task_opened", {"human_task_id": row.id}, at=now)
-
     for notice in result.notices:
         if notice.kind == "task_reminder":
             audit.enqueue(
@@ -184,20 +202,7 @@ def _apply_step(
             audit.record(
                 "task.reminder_due", actor=None, at=now, dossier_id=dossier.id, details=dict(notice.params)
             )
-
-    data = result.data or {}
-    if "self_score" in data:
-        dossier.self_score = data["self_score"]
-    if "score" in data:
-        dossier.score = data["score"]
-    if "rating" in data:
-        dossier.rating = data["rating"]
-    dossier.current_step = ",".join(task.bpmn_id for task in result.ready_tasks) or None
-
     if result.completed:
-        dossier.status = result.end_state or "recognized"
-        dossier.completed_at = now
-        dossier.current_step = None
         audit.record(
             f"dossier.{dossier.status}",
             actor=None,
@@ -206,10 +211,6 @@ def _apply_step(
             details={"reason": dossier.status_reason} if dossier.status_reason else {},
         )
         audit.enqueue("dossier_outcome", {"dossier_id": dossier.id, "status": dossier.status}, at=now)
-    elif any(task.level == "subject" for task in result.ready_tasks) and completed is not None:
-        dossier.status = "returned" if completed.role != "household" else "in_progress"
-    else:
-        dossier.status = "in_progress"
 
 
 def _pending_uploads_to_formdata(dossier, form, formdata, uploads, *, actor, now):
@@ -365,27 +366,35 @@ def _status_reason(task_name: str, data: dict, score) -> str | None:
     return None
 
 
-def claim_task(human_task_id: int, *, actor: User, now: datetime) -> HumanTask:
+def _open_task(human_task_id: int, actor: User) -> HumanTask:
     task = db.session.get(HumanTask, human_task_id)
     if task is None or not can_act_on_task(actor, task):
         raise NotFound(_("Không tìm thấy công việc."))
     if task.state != "open":
         raise Conflict(_("Công việc này đã được xử lý."))
-    if task.claimed_by_id == actor.id:
-        return task
-    if task.claimed_by_id is not None:
-        raise Conflict(_("Công việc đang do %(name)s xử lý.", name=task.claimed_by.full_name))
-    # A conditional update, so of two officials claiming at once exactly one gets the task.
-    claimed = db.session.execute(
+    return task
+
+
+def _set_claim(
+    task: HumanTask, *, expected: int | None, new: int | None, action: str, actor: User, now: datetime
+) -> HumanTask:
+    # A conditional update: of two officials claiming (or releasing) at once, exactly one succeeds.
+    changed = db.session.execute(
         update(HumanTask)
-        .where(HumanTask.id == task.id, HumanTask.state == "open", HumanTask.claimed_by_id.is_(None))
-        .values(claimed_by_id=actor.id, claimed_at=now)
+        .where(
+            HumanTask.id == task.id,
+            HumanTask.state == "open",
+            HumanTask.claimed_by_id.is_(expected)
+            if expected is None
+            else HumanTask.claimed_by_id == expected,
+        )
+        .values(claimed_by_id=new, claimed_at=now if new else None)
     ).rowcount
-    if claimed != 1:
+    if changed != 1:
         rollback()
-        raise Conflict(_("Công việc vừa được người khác nhận xử lý."))
+        raise Conflict(_("Công việc vừa được người khác cập nhật. Vui lòng tải lại trang."))
     audit.record(
-        "task.claimed",
+        action,
         actor=actor,
         at=now,
         dossier_id=task.dossier_id,
@@ -397,31 +406,24 @@ def claim_task(human_task_id: int, *, actor: User, now: datetime) -> HumanTask:
     return task
 
 
+def claim_task(human_task_id: int, *, actor: User, now: datetime) -> HumanTask:
+    """Nhận xử lý: the task becomes the actor's until released or completed."""
+    task = _open_task(human_task_id, actor)
+    if task.claimed_by_id == actor.id:
+        return task
+    if task.claimed_by_id is not None:
+        raise Conflict(_("Công việc đang do %(name)s xử lý.", name=task.claimed_by.full_name))
+    return _set_claim(task, expected=None, new=actor.id, action="task.claimed", actor=actor, now=now)
+
+
 def release_task(human_task_id: int, *, actor: User, now: datetime) -> HumanTask:
-    task = db.session.get(HumanTask, human_task_id)
-    if task is None or not can_act_on_task(actor, task):
-        raise NotFound(_("Không tìm thấy công việc."))
-    if task.state != "open":
-        raise Conflict(_("Công việc này đã được xử lý."))
+    """Trả lại hàng chờ: only the official who claimed the task can release it."""
+    task = _open_task(human_task_id, actor)
     if task.claimed_by_id is None:
         return task
     if task.claimed_by_id != actor.id:
         raise Conflict(_("Chỉ người đang xử lý mới trả lại được công việc này."))
-
-    def write():
-        task.claimed_by_id = None
-        task.claimed_at = None
-        audit.record(
-            "task.released",
-            actor=actor,
-            at=now,
-            dossier_id=task.dossier_id,
-            obj=task,
-            details={"task": task.name, "task_label": task.label},
-        )
-
-    _save(write)
-    return task
+    return _set_claim(task, expected=actor.id, new=None, action="task.released", actor=actor, now=now)
 
 
 def add_comment(dossier_id: int, body: str, *, actor: User, now: datetime) -> Comment:

@@ -14,7 +14,7 @@ def eligible_users(task: HumanTask) -> list[User]:
         account = task.dossier.subject.account_id
         users = [db.session.get(User, account)] if account else []
         return [u for u in users if u and u.active]
-    ancestor_ids = [unit.id for unit in task.unit.ancestors()]
+    ancestor_ids = [int(part) for part in task.unit_path.strip("/").split("/")]
     return list(
         db.session.scalars(
             select(User)

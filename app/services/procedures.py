@@ -25,8 +25,16 @@ from workflow import (
 RUNTIME = WorkflowRuntime()
 
 
+_COMPILED: dict[str, CompiledProcedure] = {}
+
+
 def compiled_for(definition: ProcessDefinition) -> CompiledProcedure:
-    return restore_procedure(definition.sha256, definition.serialized_spec, definition.manifest)
+    """The compiled procedure of a deployed version; its stored spec is read once per process."""
+    compiled = _COMPILED.get(definition.sha256)
+    if compiled is None:
+        compiled = restore_procedure(definition.sha256, definition.serialized_spec, definition.manifest)
+        _COMPILED[definition.sha256] = compiled
+    return compiled
 
 
 # Form versions are immutable, so a parsed definition can be kept for the life of the process.

@@ -119,3 +119,19 @@ def test_users_commands_manage_accounts(app):
     assert "INACTIVE" in runner.invoke(args=["users", "list"]).output
     refused = runner.invoke(args=["users", "assign-role", "xa-cli", "commune_officer", "KHONG-CO"])
     assert refused.exit_code != 0 and "KHONG-CO" in refused.output
+
+
+def test_api_tokens_expire(app, api):
+    from datetime import timedelta
+
+    from app.extensions import db
+    from app.models import ApiToken
+
+    token = api.token("demo-commune")
+    assert api.get("demo-commune", "/tasks").status_code == 200
+    with app.app_context():
+        row = db.session.scalars(db.select(ApiToken)).one()
+        row.created_at = row.created_at - timedelta(days=31)
+        db.session.commit()
+    response = app.test_client().get("/api/v1/tasks", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 401

@@ -130,7 +130,7 @@ def test_seed_demo_is_idempotent(app_ctx):
         )
 
     before = counts()
-    assert before[:3] == (1 + 2 + 4 + 8, 80, 7)
+    assert before[:3] == (1 + 2 + 4 + 8, 80, 10)
     result = app_ctx.test_cli_runner().invoke(args=["seed-demo"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output) == {"households_added": 0, "procedures_deployed": 0}

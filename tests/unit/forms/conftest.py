@@ -1,14 +1,10 @@
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[3]
-# The project is not pip-installed into the venv, and plain `pytest` does not put the root on sys.path.
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from forms import load_form_definition, load_form_file
 
-from forms import load_form_definition, load_form_file  # noqa: E402
+ROOT = Path(__file__).resolve().parents[3]
 
 SHIPPED_DIR = ROOT / "bpmn" / "gia_dinh_hoc_tap" / "forms"
 
