@@ -168,3 +168,30 @@ def test_wrong_password_gets_401(client):
     response = client.post("/api/v1/auth/token", json={"username": "demo-household", "password": "nope"})
     assert response.status_code == 401
     assert response.get_json()["error"]["message"]
+
+
+def test_file_fields_take_evidence_ids_uploaded_through_the_api(api):
+    import io
+
+    dossier_id = api.open_dossier()
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 17
+    uploaded = api.post(
+        "demo-household",
+        f"/dossiers/{dossier_id}/evidence",
+        data={"file": (io.BytesIO(png), "goc-hoc-tap.png"), "criterion": "c3"},
+    )
+    assert uploaded.status_code == 201
+    evidence = uploaded.get_json()
+    assert len(evidence["sha256"]) == 64 and evidence["mime_type"] == "image/png"
+    api.complete(
+        "demo-household", dossier_id, "self_report", {**self_report(9), "evidence_c3": [evidence["id"]]}
+    )
+    task = api.task_for("demo-commune", dossier_id, "commune_scoring")
+    detail = api.get("demo-commune", f"/tasks/{task['id']}").get_json()
+    assert detail["form"]["key"] == "commune_scoring"
+    from app.extensions import db
+    from app.models import Submission
+
+    with api.client.application.app_context():
+        stored = db.session.scalars(db.select(Submission).where(Submission.task_name == "self_report")).one()
+        assert stored.data["evidence_c3"] == [evidence["id"]]
