@@ -28,7 +28,7 @@ from app.services.dossiers import (
     prefill_context,
     submit_task,
 )
-from app.services.errors import InvalidInput, NotFound
+from app.services.errors import Conflict, InvalidInput, NotFound
 from app.services.evidence import blob_path, criteria_of, inspect_upload, upload_evidence
 from app.services.jurisdiction import can_act_on_task, dossier_scope
 from app.services.procedures import form_for
@@ -63,13 +63,23 @@ def index():
     own_subjects = db.session.scalars(
         select(Subject).where(Subject.account_id == current_user.id).order_by(Subject.id)
     ).all()
+    this_year = date.today().year
+    registered = {
+        subject_id: dossier_id
+        for subject_id, dossier_id in db.session.execute(
+            select(Dossier.subject_id, Dossier.id).where(
+                Dossier.subject_id.in_([s.id for s in own_subjects]), Dossier.year == this_year
+            )
+        )
+    }
     return render_template(
         "dossiers/index.html",
         page=page,
         sort=sort,
         own_subjects=own_subjects,
         statuses=DOSSIER_STATUSES,
-        this_year=date.today().year,
+        this_year=this_year,
+        registered=registered,
     )
 
 
@@ -81,7 +91,11 @@ def create():
         raise NotFound(_("Không tìm thấy đối tượng."))
     title = request.form.get("title", "gia_dinh_hoc_tap")
     year = request.form.get("year", type=int) or date.today().year
-    dossier = open_dossier(subject, title, year, actor=current_user, now=utcnow())
+    try:
+        dossier = open_dossier(subject, title, year, actor=current_user, now=utcnow())
+    except Conflict as exc:
+        flash(exc.message, "warning")
+        return redirect(url_for("dossiers.index"))
     flash(_("Đã tạo hồ sơ %(code)s. Vui lòng tự đánh giá và nộp hồ sơ.", code=dossier.code), "success")
     return redirect(url_for("dossiers.show", dossier_id=dossier.id))
 
@@ -287,6 +301,9 @@ def task(task_id: int):
             submit_task(
                 task.id, request.form, actor=current_user, now=utcnow(), locale=locale, uploads=uploads
             )
+        except Conflict as exc:
+            flash(exc.message, "warning")
+            return redirect(url_for("dossiers.show", dossier_id=dossier.id))
         except InvalidInput as exc:
             errors, status = exc.errors, 422
             flash(_("Dữ liệu chưa hợp lệ, vui lòng kiểm tra các trường được đánh dấu."), "danger")

@@ -9,6 +9,7 @@ from app.inbox import bp
 from app.inbox.query import InboxFilter, inbox_query
 from app.models import AdminUnit, utcnow
 from app.services.dossiers import claim_task, release_task
+from app.services.errors import Conflict
 from app.web import redirect_back
 
 
@@ -65,14 +66,20 @@ def _back():
 @bp.route("/tasks/<int:task_id>/claim", methods=["POST"])
 @login_required
 def claim(task_id: int):
-    claim_task(task_id, actor=current_user, now=utcnow())
-    flash(_("Đã nhận xử lý công việc."), "success")
+    try:
+        claim_task(task_id, actor=current_user, now=utcnow())
+        flash(_("Đã nhận xử lý công việc."), "success")
+    except Conflict as exc:
+        flash(exc.message, "warning")
     return _back()
 
 
 @bp.route("/tasks/<int:task_id>/release", methods=["POST"])
 @login_required
 def release(task_id: int):
-    release_task(task_id, actor=current_user, now=utcnow())
-    flash(_("Đã trả công việc về hàng chờ."), "info")
+    try:
+        release_task(task_id, actor=current_user, now=utcnow())
+        flash(_("Đã trả công việc về hàng chờ."), "info")
+    except Conflict as exc:
+        flash(exc.message, "warning")
     return _back()

@@ -1,7 +1,7 @@
 from datetime import datetime
 
 from app.extensions import db
-from app.models import AuditEvent, OutboxMessage, User
+from app.models import AuditEvent, User
 
 
 def record(
@@ -25,10 +25,3 @@ def record(
     )
     db.session.add(event)
     return event
-
-
-def enqueue(kind: str, payload: dict, *, at: datetime) -> OutboxMessage:
-    """Write a job to the outbox in the current transaction; it runs after commit."""
-    message = OutboxMessage(kind=kind, payload=payload, created_at=at)
-    db.session.add(message)
-    return message

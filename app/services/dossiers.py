@@ -25,6 +25,7 @@ from app.services import audit
 from app.services.errors import Conflict, InvalidInput, NotFound, StepFailed
 from app.services.evidence import PendingUpload, add_evidence
 from app.services.jurisdiction import can_act_on_task, can_see_dossier
+from app.services.outbox import add_job
 from app.services.procedures import RUNTIME, compiled_for, form_for, latest_definition
 from app.services.uow import commit, rollback
 from forms import score_submission, validate_submission
@@ -193,12 +194,10 @@ def _apply_step(
         new_rows.append(row)
     db.session.flush()
     for row in new_rows:
-        audit.enqueue("task_opened", {"human_task_id": row.id}, at=now)
+        add_job("task_opened", {"human_task_id": row.id}, at=now)
     for notice in result.notices:
         if notice.kind == "task_reminder":
-            audit.enqueue(
-                "task_reminder", {"dossier_id": dossier.id, "task": notice.params.get("task")}, at=now
-            )
+            add_job("task_reminder", {"dossier_id": dossier.id, "task": notice.params.get("task")}, at=now)
             audit.record(
                 "task.reminder_due", actor=None, at=now, dossier_id=dossier.id, details=dict(notice.params)
             )
@@ -210,7 +209,7 @@ def _apply_step(
             dossier_id=dossier.id,
             details={"reason": dossier.status_reason} if dossier.status_reason else {},
         )
-        audit.enqueue("dossier_outcome", {"dossier_id": dossier.id, "status": dossier.status}, at=now)
+        add_job("dossier_outcome", {"dossier_id": dossier.id, "status": dossier.status}, at=now)
 
 
 def _pending_uploads_to_formdata(dossier, form, formdata, uploads, *, actor, now):

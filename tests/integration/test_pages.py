@@ -124,3 +124,36 @@ def test_completing_through_the_page_moves_the_dossier(web, api):
     data = {k: str(v) for k, v in commune_accept(9).items()}
     assert web.post(f"/tasks/{task['id']}", data).status_code == 302
     assert api.dossier("demo-commune", dossier_id)["current_tasks"][0]["name"] == "district_verification"
+
+
+def test_web_conflicts_come_back_as_messages_not_error_pages(web, api, app):
+    dossier_id = walk(api, to="commune_scoring")
+    task = api.task_for("demo-commune", dossier_id, "commune_scoring")
+    api.post("demo-commune", f"/tasks/{task['id']}/claim")
+    from app.models import utcnow
+    from app.services import accounts
+
+    with app.app_context():
+        other = accounts.create_user(
+            "can-bo-xa-2", "Cán bộ xã thứ hai", "matkhau123", actor=None, now=utcnow()
+        )
+        accounts.assign_role(other.id, "commune_officer", "DEMO-AH", actor=None, now=utcnow())
+    web.login("can-bo-xa-2", "matkhau123")
+    claimed = web.post(f"/tasks/{task['id']}/claim", {"next": "/inbox"}, csrf_from="/inbox")
+    assert claimed.status_code == 302
+    assert "đang do Cán bộ xã An Hòa xử lý" in web.get("/inbox").get_data(as_text=True)
+    refused = web.post(f"/tasks/{task['id']}", {k: str(v) for k, v in commune_accept().items()})
+    assert refused.status_code == 302 and refused.headers["Location"] == f"/dossiers/{dossier_id}"
+
+
+def test_registering_twice_for_a_year_says_so_and_links_the_dossier(web, api):
+    dossier_id = api.open_dossier(year=__import__("datetime").date.today().year)
+    web.login("demo-household")
+    page = web.get("/dossiers").get_data(as_text=True)
+    assert f'href="/dossiers/{dossier_id}" data-testid="this-year-dossier"' in page
+    year = str(__import__("datetime").date.today().year)
+    again = web.post(
+        "/dossiers/new", {"subject_id": "1", "title": "gia_dinh_hoc_tap", "year": year}, csrf_from="/dossiers"
+    )
+    assert again.status_code == 302
+    assert "đã có hồ sơ" in web.get("/dossiers").get_data(as_text=True)
