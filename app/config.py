@@ -25,6 +25,8 @@ def default_config() -> dict:
     - ``MAX_EVIDENCE_BYTES``: largest evidence file accepted (default 10 MB).
     - ``RQ_QUEUE``: the RQ queue name (default ``hoctap``).
     - ``API_TOKEN_DAYS``: how long an API token stays valid (default 30 days).
+    - ``LOGIN_RATE_LIMIT``: password attempts allowed per client address (default ``10 per minute``),
+      counted in Redis when ``REDIS_URL`` is set so every worker shares the count.
     - ``BABEL_DEFAULT_LOCALE``: ``vi`` (English with ``en``).
     """
     data_dir = Path(_env("DATA_DIR", str(PROJECT_ROOT / "data"))).resolve()
@@ -49,4 +51,6 @@ def default_config() -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "INBOX_PAGE_SIZE": _env_int("INBOX_PAGE_SIZE", 20),
         "API_TOKEN_DAYS": _env_int("API_TOKEN_DAYS", 30),
+        "LOGIN_RATE_LIMIT": _env("LOGIN_RATE_LIMIT", "10 per minute"),
+        "RATELIMIT_HEADERS_ENABLED": True,
     }

@@ -53,6 +53,10 @@ def register_error_handlers(app: Flask) -> None:
         mb = app.config["MAX_EVIDENCE_BYTES"] // (1024 * 1024)
         return _error(413, _("Tệp vượt quá dung lượng cho phép (%(mb)s MB).", mb=mb))
 
+    @app.errorhandler(429)
+    def too_many_requests(exc):
+        return _error(429, _("Bạn đã thử quá nhiều lần. Vui lòng đợi một phút rồi thử lại."))
+
     @app.errorhandler(500)
     def server_error(exc):
         return _error(500, _("Hệ thống gặp lỗi. Vui lòng thử lại sau."))

@@ -7,7 +7,8 @@ from sqlalchemy import select
 
 from app.api import bp
 from app.api.openapi import openapi_document
-from app.extensions import db
+from app.auth.routes import login_rate_limit
+from app.extensions import db, limiter
 from app.inbox.query import InboxFilter, inbox_query
 from app.labels import localized
 from app.models import AuditEvent, Dossier, HumanTask, Subject, utcnow
@@ -120,6 +121,7 @@ def openapi():
 
 
 @bp.route("/auth/token", methods=["POST"])
+@limiter.limit(login_rate_limit)
 def token():
     body = _json_body()
     user = accounts.authenticate(str(body.get("username", "")), str(body.get("password", "")))

@@ -6,7 +6,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired
 
 from app.auth import bp
-from app.extensions import db, login_manager
+from app.extensions import db, limiter, login_manager
 from app.models import User, utcnow
 from app.services.accounts import authenticate, user_for_token
 from app.web import redirect_back
@@ -58,7 +58,12 @@ def index():
     return redirect(home_for(current_user))
 
 
+def login_rate_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(login_rate_limit, methods=["POST"])
 def login():
     form = LoginForm()
     if form.validate_on_submit():

@@ -29,9 +29,6 @@ class AdminUnit(db.Model):
     parent: Mapped["AdminUnit | None"] = relationship(remote_side=[id])
     level: Mapped[UnitLevel] = relationship()
 
-    def is_within(self, other: "AdminUnit") -> bool:
-        return self.path.startswith(other.path)
-
     def ancestor_at(self, level_code: str) -> "AdminUnit | None":
         unit = self
         while unit is not None:

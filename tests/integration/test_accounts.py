@@ -135,3 +135,16 @@ def test_api_tokens_expire(app, api):
         db.session.commit()
     response = app.test_client().get("/api/v1/tasks", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 401
+
+
+def test_password_guessing_is_rate_limited(make_app):
+    app = make_app(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="3 per minute")
+    client = app.test_client()
+    codes = [
+        client.post("/api/v1/auth/token", json={"username": "demo-admin", "password": f"sai-{i}"}).status_code
+        for i in range(4)
+    ]
+    assert codes == [401, 401, 401, 429]
+    refused = client.post("/api/v1/auth/token", json={"username": "demo-admin", "password": "demo1234"})
+    assert refused.status_code == 429
+    assert "quá nhiều lần" in refused.get_json()["error"]["message"]
