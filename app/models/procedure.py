@@ -26,12 +26,6 @@ class ProcessDefinition(db.Model):
 
     forms: Mapped[list["ProcessForm"]] = relationship(back_populates="process_definition")
 
-    def form_version_for(self, form_key: str) -> "FormVersion | None":
-        for link in self.forms:
-            if link.form_key == form_key:
-                return link.form_version
-        return None
-
 
 class FormDefinition(db.Model):
     __tablename__ = "form_definition"

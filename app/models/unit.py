@@ -29,14 +29,6 @@ class AdminUnit(db.Model):
     parent: Mapped["AdminUnit | None"] = relationship(remote_side=[id])
     level: Mapped[UnitLevel] = relationship()
 
-    def ancestor_at(self, level_code: str) -> "AdminUnit | None":
-        unit = self
-        while unit is not None:
-            if unit.level_code == level_code:
-                return unit
-            unit = unit.parent
-        return None
-
     def ancestors(self) -> list["AdminUnit"]:
         chain, unit = [], self
         while unit is not None:

@@ -8,10 +8,12 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import undefer
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.extensions import db
 from app.models import (
+    AdminUnit,
     Comment,
     Dossier,
     EvidenceFile,
@@ -26,7 +28,7 @@ from app.services.errors import Conflict, InvalidInput, NotFound, StepFailed
 from app.services.evidence import PendingUpload, add_evidence
 from app.services.jurisdiction import can_act_on_task, can_see_dossier
 from app.services.outbox import add_job
-from app.services.procedures import RUNTIME, compiled_for, form_for, latest_definition
+from app.services.procedures import RUNTIME, compiled_for, form_for, form_version_ids, latest_definition
 from app.services.uow import commit, rollback
 from forms import score_submission, validate_submission
 from workflow import StepResult, TaskNotReady, WorkflowStepError
@@ -120,10 +122,14 @@ def _save(write: Callable[[], None]) -> None:
 
 
 def _unit_for(dossier: Dossier, level: str):
-    unit = dossier.subject.unit
+    """The unit that holds a task of ``level``: the subject's own unit, or its ancestor at that level."""
     if level == "subject":
-        return unit
-    target = unit.ancestor_at(level)
+        return dossier.subject.unit
+    # The materialised path lists every ancestor, so one query finds the one at the level.
+    ancestor_ids = [int(part) for part in dossier.unit_path.strip("/").split("/")]
+    target = db.session.scalar(
+        select(AdminUnit).where(AdminUnit.id.in_(ancestor_ids), AdminUnit.level_code == level)
+    )
     if target is None:
         raise StepFailed(_("Không tìm thấy đơn vị cấp %(level)s của đối tượng để giao việc.", level=level))
     return target
@@ -169,6 +175,7 @@ def _apply_step(
             row.state = "cancelled"
             row.completed_at = now
     new_rows = []
+    versions = form_version_ids(definition) if any(t.id not in open_rows for t in result.ready_tasks) else {}
     for task in result.ready_tasks:
         if task.id in open_rows:
             continue
@@ -186,7 +193,7 @@ def _apply_step(
             unit_path=unit.path,
             subject_id=dossier.subject_id if task.level == "subject" else None,
             form_key=task.form_key,
-            form_version_id=definition.form_version_for(task.form_key).id if task.form_key else None,
+            form_version_id=versions.get(task.form_key),
             due_at=now + timedelta(days=task.sla_days) if task.sla_days else None,
             created_at=now,
         )
@@ -242,12 +249,19 @@ def submit_task(
     ``NotFound`` outside the actor's reach, ``Conflict`` when the task is no longer open or is another
     official's, ``InvalidInput`` with field errors (nothing is changed) and ``StepFailed``.
     """
-    task = db.session.get(HumanTask, human_task_id)
+    # Lock the dossier row first (PostgreSQL; the row version catches the race on SQLite), then read
+    # the task, so what is checked below is what the step will change.
+    dossier = db.session.scalars(
+        select(Dossier)
+        .where(
+            Dossier.id == select(HumanTask.dossier_id).where(HumanTask.id == human_task_id).scalar_subquery()
+        )
+        .options(undefer(Dossier.state))
+        .with_for_update()
+    ).first()
+    task = db.session.get(HumanTask, human_task_id, populate_existing=True) if dossier is not None else None
     if task is None or not can_act_on_task(actor, task):
         raise NotFound(_("Không tìm thấy công việc."))
-    # Lock the dossier row (PostgreSQL); the row version catches the race on SQLite.
-    dossier = db.session.scalars(select(Dossier).where(Dossier.id == task.dossier_id).with_for_update()).one()
-    db.session.refresh(task)
     if task.state != "open":
         raise Conflict(_("Công việc này đã được xử lý."))
     if task.claimed_by_id is not None and task.claimed_by_id != actor.id:

@@ -50,6 +50,17 @@ def form_for(version: FormVersion):
     return form
 
 
+def form_version_ids(definition: ProcessDefinition) -> dict[str, int]:
+    """formKey → form version id of a deployed procedure version."""
+    return dict(
+        db.session.execute(
+            select(ProcessForm.form_key, ProcessForm.form_version_id).where(
+                ProcessForm.process_definition_id == definition.id
+            )
+        ).all()
+    )
+
+
 def latest_definition(key: str) -> ProcessDefinition | None:
     return db.session.scalars(
         select(ProcessDefinition)
