@@ -214,8 +214,8 @@ def build_cast(app) -> Cast:
         households = []
         officers: dict[tuple[str, str], int] = {}
         for subject in db.session.scalars(select(Subject).order_by(Subject.id)).all():
-            commune = subject.unit.ancestor_at("commune")
-            district = subject.unit.ancestor_at("district")
+            commune = next(u for u in subject.unit.ancestors() if u.level_code == "commune")
+            district = next(u for u in subject.unit.ancestors() if u.level_code == "district")
             for role, unit in (("commune_officer", commune), ("district_officer", district)):
                 if (role, unit.code) not in officers:
                     officers[(role, unit.code)] = _officer(
