@@ -3,7 +3,9 @@
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DataError
 
+from app.extensions import db
 from app.services.errors import InvalidInput, ServiceError
 
 
@@ -18,6 +20,27 @@ def _error(status: int, message: str):
 
 
 def register_error_handlers(app: Flask) -> None:
+    @app.before_request
+    def refuse_nul_bytes():
+        # PostgreSQL cannot store NUL in text; refusing it here keeps it from ever reaching a query.
+        if any("\x00" in value for value in request.args.values()) or any(
+            "\x00" in value for value in request.form.values()
+        ):
+            return _error(400, _("Yêu cầu chứa ký tự không hợp lệ."))
+        if request.is_json and b"\\u0000" in request.get_data():
+            return _error(400, _("Yêu cầu chứa ký tự không hợp lệ."))
+        return None
+
+    @app.errorhandler(OverflowError)
+    def number_too_large(exc):
+        db.session.rollback()
+        return _error(404, _("Không tìm thấy trang hoặc dữ liệu yêu cầu."))
+
+    @app.errorhandler(DataError)
+    def value_out_of_range(exc):
+        db.session.rollback()
+        return _error(400, _("Yêu cầu không hợp lệ."))
+
     @app.errorhandler(ServiceError)
     def service_error(exc: ServiceError):
         if isinstance(exc, InvalidInput) and _wants_json():
@@ -51,7 +74,15 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(413)
     def too_large(exc):
         mb = app.config["MAX_EVIDENCE_BYTES"] // (1024 * 1024)
-        return _error(413, _("Tệp vượt quá dung lượng cho phép (%(mb)s MB).", mb=mb))
+        total = app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+        return _error(
+            413,
+            _(
+                "Dữ liệu gửi lên quá lớn (tối đa %(total)s MB mỗi lần, %(mb)s MB mỗi tệp).",
+                total=total,
+                mb=mb,
+            ),
+        )
 
     @app.errorhandler(429)
     def too_many_requests(exc):
@@ -59,4 +90,6 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(500)
     def server_error(exc):
+        # The failed transaction must go before the error page queries anything (the header counter).
+        db.session.rollback()
         return _error(500, _("Hệ thống gặp lỗi. Vui lòng thử lại sau."))

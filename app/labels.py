@@ -41,7 +41,7 @@ ACTION = {
 }
 NOTIFICATION = {
     "task_opened": _l("Có công việc mới: %(task)s – hồ sơ %(code)s (%(subject)s)"),
-    "task_reminder": _l("Nhắc việc: %(task)s – hồ sơ %(code)s (%(subject)s) sắp đến hạn"),
+    "task_reminder": _l("Nhắc việc: %(task)s – hồ sơ %(code)s (%(subject)s) đã đến hạn xử lý"),
     "dossier_outcome": _l("Hồ sơ %(code)s: %(status)s"),
 }
 

@@ -1,6 +1,7 @@
 """Template helpers: dates and numbers as Vietnamese officials write them, labels, header counters."""
 
-from datetime import datetime
+from datetime import date, datetime
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
@@ -18,13 +19,17 @@ def _local(value: datetime) -> datetime:
 
 
 def format_date(value) -> str:
-    if value is None:
+    """dd/mm/yyyy; a date-only value (a form's date field) is shown as is, never shifted by a zone."""
+    if value is None or value == "":
         return ""
     if isinstance(value, str):
-        value = datetime.fromisoformat(value)
+        try:
+            value = date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value)
+        except ValueError:
+            return value
     if isinstance(value, datetime):
         value = _local(value)
-    return value.strftime("%d/%m/%Y")
+    return f"{value.day:02d}/{value.month:02d}/{value.year:04d}"
 
 
 def format_datetime(value: datetime | None) -> str:
@@ -65,11 +70,20 @@ def register_template_helpers(app: Flask) -> None:
     )
 
 
+def is_local_path(target: str) -> bool:
+    """True for a path on this site. Browsers drop tabs and newlines and read ``\\`` as ``/``, so
+    ``/\t/evil.com`` would become ``//evil.com``: any such character disqualifies the target."""
+    if not target.startswith("/") or any(ch in target for ch in "\\") or not target.isprintable():
+        return False
+    if any(ch.isspace() for ch in target):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc and not target.startswith("//")
+
+
 def redirect_back(default: str):
     """Redirect to the form's ``next`` path when it is local; an absolute URL would be an open redirect."""
     from flask import redirect, request
 
     target = request.form.get("next") or request.args.get("next") or ""
-    if not target.startswith("/") or target.startswith("//"):
-        target = default
-    return redirect(target)
+    return redirect(target if is_local_path(target) else default)

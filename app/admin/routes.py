@@ -3,7 +3,7 @@ from functools import wraps
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.admin import bp
 from app.extensions import db
@@ -31,8 +31,8 @@ def users():
     args = request.args
     query = select(User)
     if args.get("q"):
-        needle = f"%{args['q'].strip()}%"
-        query = query.where(User.username.ilike(needle) | User.full_name.ilike(needle))
+        needle = f"%{args['q'].strip().lower()}%"
+        query = query.where(func.lower(User.username).like(needle) | func.lower(User.full_name).like(needle))
     if args.get("role") in ROLES:
         query = query.where(
             User.id.in_(select(RoleAssignment.user_id).where(RoleAssignment.role == args["role"]))

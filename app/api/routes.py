@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from app.api import bp
 from app.api.openapi import openapi_document
-from app.auth.routes import login_rate_limit
+from app.auth.routes import login_attempt_key, login_rate_limit
 from app.extensions import db, limiter
 from app.inbox.query import InboxFilter, inbox_query
 from app.labels import localized
@@ -121,7 +121,7 @@ def openapi():
 
 
 @bp.route("/auth/token", methods=["POST"])
-@limiter.limit(login_rate_limit)
+@limiter.limit(login_rate_limit, key_func=login_attempt_key, deduct_when=lambda r: r.status_code == 401)
 def token():
     body = _json_body()
     user = accounts.authenticate(str(body.get("username", "")), str(body.get("password", "")))
@@ -202,7 +202,7 @@ def dossier_create():
     errors = {}
     if not isinstance(title, str) or not title:
         errors["title"] = [_("Vui lòng chọn danh hiệu.")]
-    if not isinstance(year, int) or isinstance(year, bool) or not 2000 <= year <= 2100:
+    if not isinstance(year, int) or isinstance(year, bool):
         errors["year"] = [_("Năm đánh giá không hợp lệ.")]
     if errors:
         raise InvalidInput(errors, _("Dữ liệu chưa hợp lệ."))

@@ -1,5 +1,6 @@
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
@@ -7,8 +8,8 @@ from wtforms.validators import InputRequired
 
 from app.auth import bp
 from app.extensions import db, limiter, login_manager
-from app.models import User, utcnow
-from app.services.accounts import authenticate, user_for_token
+from app.models import User
+from app.services.accounts import authenticate
 from app.web import redirect_back
 
 
@@ -20,17 +21,12 @@ class LoginForm(FlaskForm):
 
 
 @login_manager.user_loader
-def load_user(user_id: str):
-    user = db.session.get(User, int(user_id))
-    return user if user is not None and user.active else None
-
-
-@login_manager.request_loader
-def load_user_from_token(req):
-    header = req.headers.get("Authorization", "")
-    if header.startswith("Bearer "):
-        return user_for_token(header[7:].strip(), now=utcnow())
-    return None
+def load_user(session_id: str):
+    user_id, _, stamp = session_id.partition(".")
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    if user is None or not user.active or stamp != user.session_stamp:
+        return None
+    return user
 
 
 @login_manager.unauthorized_handler
@@ -62,8 +58,21 @@ def login_rate_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
+def login_attempt_key() -> str:
+    """Failed attempts are counted per address and account, so one office behind a proxy is not
+    locked out by a colleague, and guessing one account's password is slowed wherever it comes from."""
+    body = request.get_json(silent=True) if request.is_json else None
+    username = (body or {}).get("username") if isinstance(body, dict) else request.form.get("username")
+    return f"{get_remote_address()}|{str(username or '').strip().lower()[:64]}"
+
+
+def failed_login(response) -> bool:
+    # A wrong password gets the form again (200); a right one is redirected.
+    return response.status_code == 200
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(login_rate_limit, methods=["POST"])
+@limiter.limit(login_rate_limit, methods=["POST"], key_func=login_attempt_key, deduct_when=failed_login)
 def login():
     form = LoginForm()
     if form.validate_on_submit():

@@ -4,7 +4,7 @@ from flask import abort, flash, redirect, render_template, request, send_file, u
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
 from app import labels
@@ -55,8 +55,8 @@ def index():
     if args.get("title") in labels.TITLE:
         query = query.where(Dossier.title == args["title"])
     if args.get("q"):
-        needle = f"%{args['q'].strip()}%"
-        query = query.where(Subject.name.ilike(needle) | Dossier.code.ilike(needle))
+        needle = f"%{args['q'].strip().lower()}%"
+        query = query.where(func.lower(Subject.name).like(needle) | func.lower(Dossier.code).like(needle))
     sort = args.get("sort") if args.get("sort") in SORTS else "-updated"
     query = query.order_by(SORTS[sort], Dossier.id.desc())
     page = db.paginate(query, page=args.get("page", 1, type=int), per_page=20, error_out=False)
@@ -95,6 +95,9 @@ def create():
         dossier = open_dossier(subject, title, year, actor=current_user, now=utcnow())
     except Conflict as exc:
         flash(exc.message, "warning")
+        return redirect(url_for("dossiers.index"))
+    except InvalidInput as exc:
+        flash(" ".join(m for messages in exc.errors.values() for m in messages), "danger")
         return redirect(url_for("dossiers.index"))
     flash(_("Đã tạo hồ sơ %(code)s. Vui lòng tự đánh giá và nộp hồ sơ.", code=dossier.code), "success")
     return redirect(url_for("dossiers.show", dossier_id=dossier.id))

@@ -33,6 +33,14 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:
         return self.active
 
+    @property
+    def session_stamp(self) -> str:
+        """Changes with the password, so a reset ends every session opened with the old one."""
+        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
+
+    def get_id(self) -> str:
+        return f"{self.id}.{self.session_stamp}"
+
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
 

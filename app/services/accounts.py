@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import ROLES, AdminUnit, ApiToken, RoleAssignment, User
+from app.models import ROLES, AdminUnit, ApiToken, HumanTask, RoleAssignment, User
 from app.services import audit
 from app.services.errors import Conflict, InvalidInput, NotFound
 from app.services.uow import commit
@@ -61,25 +61,58 @@ def _get_user(user_id: int) -> User:
     return user
 
 
+def _revoke_tokens(user: User, now: datetime) -> None:
+    for token in db.session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    ):
+        token.revoked_at = now
+
+
+def _release_claims(
+    user: User, *, actor: User | None, now: datetime, role: str | None = None, unit_path: str | None = None
+) -> int:
+    """Put the user's claimed open tasks back in the queue, so nobody's work is stuck behind them."""
+    query = select(HumanTask).where(HumanTask.claimed_by_id == user.id, HumanTask.state == "open")
+    if role is not None:
+        query = query.where(
+            HumanTask.role == role, HumanTask.unit_path.startswith(unit_path, autoescape=True)
+        )
+    released = 0
+    for task in db.session.scalars(query):
+        task.claimed_by_id = None
+        task.claimed_at = None
+        audit.record(
+            "task.released",
+            actor=actor,
+            at=now,
+            dossier_id=task.dossier_id,
+            obj=task,
+            details={"task": task.name, "task_label": task.label, "from": user.username},
+        )
+        released += 1
+    return released
+
+
 def set_active(user_id: int, active: bool, *, actor: User | None, now: datetime) -> User:
+    """Activate or deactivate; a deactivated account loses its tokens, sessions and claimed tasks."""
     user = _get_user(user_id)
     if actor is not None and user.id == actor.id and not active:
         raise Conflict(_("Không thể tự khóa tài khoản của chính mình."))
     user.active = active
     if not active:
-        for token in db.session.scalars(
-            select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-        ):
-            token.revoked_at = now
+        _revoke_tokens(user, now)
+        _release_claims(user, actor=actor, now=now)
     audit.record("user.activated" if active else "user.deactivated", actor=actor, at=now, obj=user)
     commit()
     return user
 
 
 def reset_password(user_id: int, password: str, *, actor: User | None, now: datetime) -> User:
+    """Set a new password; the old sessions and API tokens stop working."""
     user = _get_user(user_id)
     _check_password(password)
     user.set_password(password)
+    _revoke_tokens(user, now)
     audit.record("user.password_reset", actor=actor, at=now, obj=user)
     commit()
     return user
@@ -119,6 +152,9 @@ def revoke_role(assignment_id: int, *, actor: User | None, now: datetime) -> Non
         at=now,
         obj=assignment.user,
         details={"role": assignment.role, "unit": assignment.unit.code},
+    )
+    _release_claims(
+        assignment.user, actor=actor, now=now, role=assignment.role, unit_path=assignment.unit.path
     )
     db.session.delete(assignment)
     commit()

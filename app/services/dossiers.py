@@ -34,6 +34,7 @@ from forms import score_submission, validate_submission
 from workflow import StepResult, TaskNotReady, WorkflowStepError
 
 CODE_PREFIXES = {"gia_dinh_hoc_tap": "GDHT"}
+MIN_YEAR, MAX_YEAR = 2000, 2100
 
 
 def _dossier_code(title: str, year: int, dossier_id: int) -> str:
@@ -45,9 +46,27 @@ def open_dossier(subject: Subject, title: str, year: int, *, actor: User, now: d
     """Open the year's dossier for a subject and start its procedure at the self-report step."""
     if subject.account_id != actor.id and not actor.is_admin:
         raise NotFound(_("Không tìm thấy đối tượng."))
+    if not isinstance(year, int) or not MIN_YEAR <= year <= MAX_YEAR:
+        raise InvalidInput({"year": [_("Năm đánh giá phải từ %(a)s đến %(b)s.", a=MIN_YEAR, b=MAX_YEAR)]})
     definition = latest_definition(title)
     if definition is None:
         raise NotFound(_("Danh hiệu này chưa có quy trình được triển khai."))
+    ancestor_levels = {unit.level_code for unit in subject.unit.ancestors()}
+    missing = sorted(
+        lane["level"]
+        for lane in definition.manifest.get("lanes", {}).values()
+        if lane["level"] != "subject" and lane["level"] not in ancestor_levels
+    )
+    if missing:
+        # Caught here rather than halfway through: e.g. a procedure with district verification for a
+        # commune in the two-tier (province → commune) tree.
+        raise Conflict(
+            _(
+                "Quy trình của danh hiệu này cần đơn vị cấp %(levels)s, nhưng đơn vị của đối tượng không có "
+                "cấp đó. Vui lòng liên hệ quản trị hệ thống.",
+                levels=", ".join(missing),
+            )
+        )
     duplicate = db.session.scalar(
         select(Dossier.id).where(
             Dossier.subject_id == subject.id, Dossier.title == title, Dossier.year == year

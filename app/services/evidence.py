@@ -14,8 +14,8 @@ from flask_babel import gettext as _
 from app.extensions import db
 from app.models import Dossier, EvidenceFile, User
 from app.services import audit
-from app.services.errors import InvalidInput, NotFound
-from app.services.jurisdiction import can_see_dossier
+from app.services.errors import Conflict, InvalidInput, NotFound
+from app.services.jurisdiction import can_act_on_task, can_see_dossier
 from app.services.procedures import form_for
 from app.services.uow import commit
 
@@ -117,8 +117,10 @@ def upload_evidence(
     dossier = db.session.get(Dossier, dossier_id)
     if dossier is None or not can_see_dossier(actor, dossier):
         raise NotFound(_("Không tìm thấy hồ sơ."))
-    if dossier.is_final:
-        raise InvalidInput({"file": [_("Hồ sơ đã kết thúc, không thể bổ sung minh chứng.")]})
+    # Evidence is added by whoever holds the dossier's current step: the household while it reports,
+    # an official while it is theirs to score or verify; nobody adds files to a step already judged.
+    if not any(task.state == "open" and can_act_on_task(actor, task) for task in dossier.tasks):
+        raise Conflict(_("Chỉ người đang xử lý bước hiện tại của hồ sơ mới bổ sung được minh chứng."))
     if criterion and criterion not in criteria_of(dossier):
         raise InvalidInput({"criterion": [_("Tiêu chí không có trong bộ tiêu chí của hồ sơ.")]})
     upload = inspect_upload(original_name, stream)

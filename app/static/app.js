@@ -1,6 +1,8 @@
-// Destructive admin actions ask first.
+// Destructive actions ask first: admin actions carry data-confirm; a task form asks when the chosen
+// decision ends the dossier (the radio's data-confirm).
 document.addEventListener("submit", (event) => {
-  const message = event.target.dataset.confirm;
+  const chosen = event.target.querySelector("input[type=radio][data-confirm]:checked");
+  const message = event.target.dataset.confirm || (chosen && chosen.dataset.confirm);
   if (message && !window.confirm(message)) {
     event.preventDefault();
   }

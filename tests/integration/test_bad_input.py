@@ -108,6 +108,21 @@ def test_twenty_megabyte_upload_is_refused_and_nothing_is_stored(app, api, at_se
         f"/dossiers/{dossier_id}/evidence",
         data={"file": (io.BytesIO(big), "to.pdf"), "criterion": "c1"},
     )
+    assert response.status_code == 422
+    assert "10 MB" in " ".join(response.get_json()["errors"]["file"])
+    assert _snapshot(app, dossier_id) == before
+    close_spooled_body(response)
+
+
+def test_a_body_over_the_request_cap_is_refused_before_it_is_read(app, api, at_self_report):
+    dossier_id, _ = at_self_report
+    before = _snapshot(app, dossier_id)
+    huge = b"%PDF-1.4\n" + b"0" * (60 * 1024 * 1024)
+    response = api.post(
+        "demo-household",
+        f"/dossiers/{dossier_id}/evidence",
+        data={"file": (io.BytesIO(huge), "to.pdf"), "criterion": "c1"},
+    )
     assert response.status_code == 413
     assert "10 MB" in response.get_json()["error"]["message"]
     assert _snapshot(app, dossier_id) == before
