@@ -40,6 +40,25 @@ def city() -> dict:
     }
 
 
+def make_official(
+    app,
+    username: str = "can-bo-xa-2",
+    *,
+    role: str = "commune_officer",
+    unit: str = "DEMO-AH",
+    full_name: str = "Cán bộ xã thứ hai",
+    password: str = "matkhau123",
+) -> int:
+    """A second official beside the demo ones (e.g. two officers of the same commune); returns the id."""
+    from app.models import utcnow
+    from app.services import accounts
+
+    with app.app_context():
+        user = accounts.create_user(username, full_name, password, actor=None, now=utcnow())
+        accounts.assign_role(user.id, role, unit, actor=None, now=utcnow())
+        return user.id
+
+
 class ApiClient:
     """Calls /api/v1 as a named demo account (password demo1234)."""
 

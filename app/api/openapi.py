@@ -1,5 +1,7 @@
 """The OpenAPI 3.1 description of /api/v1 (the routes and fields listed here are a contract)."""
 
+from forms.definition import FIELD_TYPES
+
 
 def _ref(name: str) -> dict:
     return {"$ref": f"#/components/schemas/{name}"}
@@ -72,19 +74,7 @@ def openapi_document() -> dict:
                         "name": {"type": "string"},
                         "type": {
                             "type": "string",
-                            "enum": [
-                                "text",
-                                "textarea",
-                                "integer",
-                                "decimal",
-                                "date",
-                                "choice",
-                                "multichoice",
-                                "yesno",
-                                "file",
-                                "score",
-                                "heading",
-                            ],
+                            "enum": list(FIELD_TYPES),
                         },
                         "label": {"type": "string"},
                         "required": {"type": "boolean"},

@@ -2,22 +2,11 @@
 
 import threading
 
-from tests.helpers import commune_accept, walk
-
-
-def _second_commune_officer(app):
-    from app.models import utcnow
-    from app.services import accounts
-
-    with app.app_context():
-        user = accounts.create_user(
-            "can-bo-xa-2", "Cán bộ xã thứ hai", "matkhau123", actor=None, now=utcnow()
-        )
-        accounts.assign_role(user.id, "commune_officer", "DEMO-AH", actor=None, now=utcnow())
+from tests.helpers import commune_accept, make_official, walk
 
 
 def test_two_officials_completing_the_same_task_at_once_advance_it_exactly_once(app, api):
-    _second_commune_officer(app)
+    make_official(app)
     dossier_id = walk(api, to="commune_scoring")
     task = api.task_for("demo-commune", dossier_id, "commune_scoring")
     tokens = {u: api.token(u, p) for u, p in (("demo-commune", "demo1234"), ("can-bo-xa-2", "matkhau123"))}
@@ -68,7 +57,7 @@ def test_two_officials_completing_the_same_task_at_once_advance_it_exactly_once(
 
 
 def test_a_task_claimed_by_another_official_cannot_be_completed(app, api):
-    _second_commune_officer(app)
+    make_official(app)
     dossier_id = walk(api, to="commune_scoring")
     task = api.task_for("demo-commune", dossier_id, "commune_scoring")
     assert api.post("demo-commune", f"/tasks/{task['id']}/claim").status_code == 200

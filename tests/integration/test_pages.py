@@ -2,7 +2,7 @@
 
 import io
 
-from tests.helpers import commune_accept, self_report, walk
+from tests.helpers import commune_accept, make_official, self_report, walk
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -130,14 +130,7 @@ def test_web_conflicts_come_back_as_messages_not_error_pages(web, api, app):
     dossier_id = walk(api, to="commune_scoring")
     task = api.task_for("demo-commune", dossier_id, "commune_scoring")
     api.post("demo-commune", f"/tasks/{task['id']}/claim")
-    from app.models import utcnow
-    from app.services import accounts
-
-    with app.app_context():
-        other = accounts.create_user(
-            "can-bo-xa-2", "Cán bộ xã thứ hai", "matkhau123", actor=None, now=utcnow()
-        )
-        accounts.assign_role(other.id, "commune_officer", "DEMO-AH", actor=None, now=utcnow())
+    make_official(app)
     web.login("can-bo-xa-2", "matkhau123")
     claimed = web.post(f"/tasks/{task['id']}/claim", {"next": "/inbox"}, csrf_from="/inbox")
     assert claimed.status_code == 302

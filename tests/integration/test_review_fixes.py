@@ -4,7 +4,7 @@ import io
 
 import pytest
 
-from tests.helpers import ApiClient, city, commune_accept, district, walk
+from tests.helpers import ApiClient, city, commune_accept, district, make_official, walk
 
 
 @pytest.mark.parametrize(
@@ -31,10 +31,7 @@ def test_deactivating_an_official_frees_the_tasks_they_claimed(app, api, web):
     with app.app_context():
         admin = db.session.scalar(db.select(User).where(User.username == "demo-admin"))
         officer = db.session.scalar(db.select(User).where(User.username == "demo-commune"))
-        other = accounts.create_user(
-            "can-bo-xa-2", "Cán bộ xã thứ hai", "matkhau123", actor=admin, now=utcnow()
-        )
-        accounts.assign_role(other.id, "commune_officer", "DEMO-AH", actor=admin, now=utcnow())
+        make_official(app)
         accounts.set_active(officer.id, False, actor=admin, now=utcnow())
     api.token("can-bo-xa-2", "matkhau123")
     assert api.get("can-bo-xa-2", f"/tasks/{task['id']}").get_json()["claimed_by"] is None

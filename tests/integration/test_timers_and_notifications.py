@@ -84,12 +84,11 @@ def test_reminder_fires_after_the_configured_days_and_notifies_the_commune(app_c
 def test_reminder_goes_to_the_official_who_claimed_the_task(app_ctx):
     from app.extensions import db
     from app.models import utcnow
-    from app.services import accounts
     from app.services.dossiers import claim_task, fire_due_timers
+    from tests.helpers import make_official
 
     start = utcnow()
-    other = accounts.create_user("can-bo-xa-2", "Cán bộ xã thứ hai", "matkhau123", actor=None, now=start)
-    accounts.assign_role(other.id, "commune_officer", "DEMO-AH", actor=None, now=start)
+    make_official(app_ctx)
     dossier = _open_and_submit(app_ctx, start)
     task = next(t for t in dossier.tasks if t.state == "open")
     claim_task(task.id, actor=_user(db, "can-bo-xa-2"), now=start)
