@@ -78,6 +78,7 @@ def create_app(config: dict | None = None) -> Flask:
     from app.inbox import bp as inbox_bp
     from app.jobs import init_jobs
     from app.notifications import bp as notifications_bp
+    from app.services.procedures import init_runtime
     from app.web import register_template_helpers
 
     app.register_blueprint(auth_bp)
@@ -88,6 +89,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)
 
+    init_runtime(app)
     init_jobs(app)
     register_error_handlers(app)
     register_template_helpers(app)

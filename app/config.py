@@ -42,8 +42,9 @@ def default_config() -> dict:
     - ``REDIS_URL``: Redis for RQ jobs; empty means jobs run in-process after commit.
     - ``SECRET_KEY``: signs sessions and CSRF tokens. When unset, a random key is made once and kept in
       ``DATA_DIR/secret_key`` (readable by the owner only), so no deployment runs on a known key.
-    - ``COMMUNE_REMINDER_DAYS``: days before the commune scoring reminder fires (default 10).
     - ``MAX_EVIDENCE_BYTES``: largest evidence file accepted (default 10 MB).
+    - ``SCRIPT_BUDGET_SECONDS``: time one engine step's scripts, conditions and DMN cells may run before
+      the step is stopped and fails cleanly (default 1).
     - ``MAX_REQUEST_BYTES``: largest request body (default five evidence files plus 1 MB).
     - ``RQ_QUEUE``: the RQ queue name (default ``hoctap``).
     - ``API_TOKEN_DAYS``: how long an API token stays valid (default 30 days).
@@ -60,8 +61,8 @@ def default_config() -> dict:
         "REDIS_URL": _env("REDIS_URL", ""),
         "RQ_QUEUE": _env("RQ_QUEUE", "hoctap"),
         "SECRET_KEY": os.environ.get("SECRET_KEY") or _stored_secret(data_dir),
-        "COMMUNE_REMINDER_DAYS": _env_int("COMMUNE_REMINDER_DAYS", 10),
         "MAX_EVIDENCE_BYTES": max_evidence,
+        "SCRIPT_BUDGET_SECONDS": float(_env("SCRIPT_BUDGET_SECONDS", "1")),
         # A self-report may carry several photos (each checked against MAX_EVIDENCE_BYTES); bodies
         # beyond this are refused before they are read.
         "MAX_CONTENT_LENGTH": _env_int("MAX_REQUEST_BYTES", 5 * max_evidence + 1024 * 1024),

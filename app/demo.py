@@ -1,4 +1,11 @@
-"""Demo data: Cần Thơ with two districts of two communes, two villages each, ten households per village."""
+"""Demo data, two trees side by side.
+
+- Cần Thơ before the 2025 reform: two districts of two communes, two villages each, ten households per
+  village, on the four-level procedure (commune → district → city), active everywhere.
+- Cần Thơ after it (province → commune, no districts): two wards with two residential areas each, five
+  households per area, on the two-tier procedure (village review → commune → commune chairman),
+  activated for that province only.
+"""
 
 import random
 from datetime import datetime
@@ -6,9 +13,9 @@ from datetime import datetime
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import HouseholdMember, Subject, User
+from app.models import AdminUnit, HouseholdMember, ProcedureActivation, ProcessDefinition, Subject, User
 from app.services import accounts
-from app.services.procedures import deploy_shipped
+from app.services.procedures import activate_version, deploy_shipped
 from app.services.units import ensure_levels, ensure_unit
 from app.services.uow import commit
 
@@ -19,6 +26,20 @@ TREE = {
     ("DEMO-PD", "Huyện Phong Điền"): [("DEMO-NA", "Xã Nhơn Ái"), ("DEMO-MK", "Xã Mỹ Khánh")],
 }
 COMMUNE_A, COMMUNE_B = "DEMO-AH", "DEMO-NA"
+# After 1 July 2025 An Hòa is part of Phường Cái Khế and Mỹ Khánh of Phường An Bình (domain notes §3.2).
+TWO_TIER_PROVINCE = ("DEMO-CT25", "Thành phố Cần Thơ (từ 01/7/2025)")
+TWO_TIER_COMMUNES = (("DEMO-CK", "Phường Cái Khế"), ("DEMO-AB", "Phường An Bình"))
+TWO_TIER_PROCEDURE = "gia_dinh_hoc_tap_hai_cap"
+TWO_TIER_ACCOUNTS = (
+    ("demo-village-ck1", "Tổ trưởng Khu vực 1, Cái Khế", "village_head", "DEMO-CK-V1"),
+    ("demo-village-ck2", "Tổ trưởng Khu vực 2, Cái Khế", "village_head", "DEMO-CK-V2"),
+    ("demo-village-ab1", "Tổ trưởng Khu vực 1, An Bình", "village_head", "DEMO-AB-V1"),
+    ("demo-village-ab2", "Tổ trưởng Khu vực 2, An Bình", "village_head", "DEMO-AB-V2"),
+    ("demo-commune-ck", "Cán bộ phường Cái Khế", "commune_officer", "DEMO-CK"),
+    ("demo-commune-ab", "Cán bộ phường An Bình", "commune_officer", "DEMO-AB"),
+    ("demo-chairman-ck", "Chủ tịch UBND phường Cái Khế", "commune_chairman", "DEMO-CK"),
+    ("demo-chairman-ab", "Chủ tịch UBND phường An Bình", "commune_chairman", "DEMO-AB"),
+)
 SURNAMES = ("Nguyễn", "Trần", "Lê", "Phạm", "Huỳnh", "Võ", "Phan", "Trương", "Bùi", "Đặng")
 MIDDLE = ("Văn", "Thị", "Hữu", "Minh", "Ngọc", "Thanh", "Quốc", "Kim")
 GIVEN = (
@@ -63,61 +84,110 @@ def _account(username: str, full_name: str, *, now: datetime) -> User:
     return user
 
 
-def seed_demo(*, now: datetime) -> dict:
-    """Load the demo; running it again changes nothing."""
-    rng = random.Random(2026)  # noqa: S311  (deterministic demo names, not security)
-    ensure_levels()
+def _households(rng: random.Random, village, commune_name: str, count: int) -> tuple[int, Subject]:
+    """``count`` households in ``village`` (added once); returns how many were added and the first."""
+    added, first = 0, None
+    for h in range(1, count + 1):
+        code = f"{village.code}-H{h:02d}"
+        head = _person(rng)
+        members = [_person(rng) for _ in range(rng.randint(2, 4))]
+        subject = db.session.scalar(select(Subject).where(Subject.code == code))
+        if subject is None:
+            subject = Subject(
+                code=code,
+                kind="household",
+                name=f"Hộ {head}",
+                unit=village,
+                address=f"Số {h * 7}, {village.name}, {commune_name}",
+            )
+            subject.members.append(
+                HouseholdMember(
+                    full_name=head, birth_year=rng.randint(1955, 1990), relation="Chủ hộ", is_head=True
+                )
+            )
+            for name in members:
+                subject.members.append(
+                    HouseholdMember(full_name=name, birth_year=rng.randint(1985, 2020), relation="Thành viên")
+                )
+            db.session.add(subject)
+            added += 1
+        first = first or subject
+    return added, first
+
+
+def _villages(commune, commune_name: str):
+    village_word = "Khu vực" if commune_name.startswith("Phường") else "Ấp"
+    return [ensure_unit(f"{commune.code}-V{v}", f"{village_word} {v}", "village", commune)[0] for v in (1, 2)]
+
+
+def _link_household(username: str, subject: Subject, *, now: datetime) -> None:
+    user = _account(username, subject.name, now=now)
+    accounts.assign_role(user.id, "household", subject.unit.code, actor=None, now=now)
+    subject.account_id = user.id
+    commit()
+
+
+def _seed_four_level(rng: random.Random, *, now: datetime) -> int:
     city, _ = ensure_unit("DEMO-CT", "Thành phố Cần Thơ", "province")
-    households = 0
-    first_household = {}
+    households, first_household = 0, {}
     for (district_code, district_name), communes in TREE.items():
         district, _ = ensure_unit(district_code, district_name, "district", city)
         for commune_code, commune_name in communes:
             commune, _ = ensure_unit(commune_code, commune_name, "commune", district)
-            village_word = "Khu vực" if commune_name.startswith("Phường") else "Ấp"
-            for v in (1, 2):
-                village, _ = ensure_unit(f"{commune_code}-V{v}", f"{village_word} {v}", "village", commune)
-                for h in range(1, 11):
-                    code = f"{commune_code}-V{v}-H{h:02d}"
-                    head = _person(rng)
-                    members = [_person(rng) for _ in range(rng.randint(2, 4))]
-                    subject = db.session.scalar(select(Subject).where(Subject.code == code))
-                    if subject is None:
-                        subject = Subject(
-                            code=code,
-                            kind="household",
-                            name=f"Hộ {head}",
-                            unit=village,
-                            address=f"Số {h * 7}, {village.name}, {commune_name}",
-                        )
-                        subject.members.append(
-                            HouseholdMember(
-                                full_name=head,
-                                birth_year=rng.randint(1955, 1990),
-                                relation="Chủ hộ",
-                                is_head=True,
-                            )
-                        )
-                        for name in members:
-                            subject.members.append(
-                                HouseholdMember(
-                                    full_name=name, birth_year=rng.randint(1985, 2020), relation="Thành viên"
-                                )
-                            )
-                        db.session.add(subject)
-                        households += 1
-                    if v == 1 and h == 1:
-                        first_household[commune_code] = subject
+            for index, village in enumerate(_villages(commune, commune_name)):
+                added, first = _households(rng, village, commune_name, 10)
+                households += added
+                if index == 0:
+                    first_household[commune_code] = first
     commit()
-
     for username, full_name, role, unit_code in ACCOUNTS:
         user = _account(username, full_name, now=now)
         accounts.assign_role(user.id, role, unit_code, actor=None, now=now)
-    for username, commune_code in (("demo-household", COMMUNE_A), ("demo-household-b", COMMUNE_B)):
-        subject = first_household[commune_code]
-        user = _account(username, subject.name, now=now)
-        accounts.assign_role(user.id, "household", subject.unit.code, actor=None, now=now)
-        subject.account_id = user.id
-        commit()
+    _link_household("demo-household", first_household[COMMUNE_A], now=now)
+    _link_household("demo-household-b", first_household[COMMUNE_B], now=now)
+    return households
+
+
+def _seed_two_tier(rng: random.Random, *, now: datetime) -> int:
+    province, _ = ensure_unit(*TWO_TIER_PROVINCE, "province")
+    households, first = 0, None
+    for commune_code, commune_name in TWO_TIER_COMMUNES:
+        commune, _ = ensure_unit(commune_code, commune_name, "commune", province)
+        for village in _villages(commune, commune_name):
+            added, subject = _households(rng, village, commune_name, 5)
+            households += added
+            first = first or subject
+    commit()
+    for username, full_name, role, unit_code in TWO_TIER_ACCOUNTS:
+        user = _account(username, full_name, now=now)
+        accounts.assign_role(user.id, role, unit_code, actor=None, now=now)
+    _link_household("demo-household-ck", first, now=now)
+    return households
+
+
+def _activate_two_tier(*, now: datetime) -> None:
+    two_tier = db.session.scalar(
+        select(ProcessDefinition)
+        .where(ProcessDefinition.key == TWO_TIER_PROCEDURE)
+        .order_by(ProcessDefinition.version.desc())
+        .limit(1)
+    )
+    province = db.session.scalar(select(AdminUnit).where(AdminUnit.code == TWO_TIER_PROVINCE[0]))
+    already = db.session.scalar(
+        select(ProcedureActivation.process_definition_id).where(
+            ProcedureActivation.scope == ProcedureActivation.scope_of(province.id),
+            ProcedureActivation.title == two_tier.title_key,
+        )
+    )
+    if already != two_tier.id:
+        activate_version(two_tier, province.code, actor=None, now=now)
+
+
+def seed_demo(*, now: datetime) -> dict:
+    """Load the demo; running it again changes nothing."""
+    rng = random.Random(2026)  # noqa: S311  (deterministic demo names, not security)
+    ensure_levels()
+    households = _seed_four_level(rng, now=now) + _seed_two_tier(rng, now=now)
     deployed = deploy_shipped(actor=None, now=now)
+    _activate_two_tier(now=now)
     return {"households_added": households, "procedures_deployed": sum(1 for _, new in deployed if new)}

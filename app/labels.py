@@ -20,12 +20,13 @@ STATUS_STYLE = {
 RATING = {"tot": _l("Tốt"), "dat": _l("Đạt"), "khong_dat": _l("Không đạt")}
 ROLE = {
     "household": _l("Hộ gia đình"),
+    "village_head": _l("Trưởng ấp / Tổ trưởng dân phố"),
     "commune_officer": _l("Cán bộ cấp xã"),
+    "commune_chairman": _l("Chủ tịch UBND cấp xã"),
     "district_officer": _l("Cán bộ cấp huyện"),
-    "emulation_committee": _l("Hội đồng Thi đua – Khen thưởng thành phố"),
+    "emulation_committee": _l("Hội đồng Thi đua – Khen thưởng cấp tỉnh"),
     "admin": _l("Quản trị hệ thống"),
 }
-TITLE = {"gia_dinh_hoc_tap": _l("Gia đình học tập")}
 ACTION = {
     "dossier.opened": _l("Tạo hồ sơ"),
     "task.completed": _l("Hoàn thành bước"),
@@ -38,6 +39,10 @@ ACTION = {
     "dossier.recognized": _l("Hồ sơ được công nhận"),
     "dossier.not_recognized": _l("Hồ sơ không được công nhận"),
     "dossier.rejected": _l("Hồ sơ bị từ chối"),
+    "dossier.migrated": _l("Chuyển hồ sơ sang phiên bản quy trình khác"),
+    "procedure.deployed": _l("Triển khai phiên bản quy trình"),
+    "procedure.activated": _l("Áp dụng phiên bản quy trình"),
+    "step.failed": _l("Bước xử lý gặp lỗi"),
 }
 NOTIFICATION = {
     "task_opened": _l("Có công việc mới: %(task)s – hồ sơ %(code)s (%(subject)s)"),

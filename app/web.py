@@ -9,7 +9,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from app import labels
+from app import labels, titles
 from app.extensions import db
 from app.models import Notification, utcnow
 
@@ -67,6 +67,7 @@ def register_template_helpers(app: Flask) -> None:
         now=utcnow,
         current_locale=lambda: str(get_locale() or "vi"),
         form_has=lambda form, name: any(f.name == name for f in form.fields),
+        title_label=titles.title_label,
     )
 
 

@@ -11,6 +11,9 @@ from datetime import date
 
 DEFAULT_LOCALE = "vi"
 
+# A label-like value of a definition: one string for every locale, or {"vi": ..., "en": ...}.
+Label = str | Mapping[str, str]
+
 MESSAGES: dict[str, dict[str, str]] = {
     "vi": {
         "required": "Vui lòng nhập trường này.",
@@ -106,7 +109,7 @@ def message(key: str, locale: str | None = DEFAULT_LOCALE, **params: object) -> 
     return MESSAGES[catalog_language(locale)][key].format(**params)
 
 
-def localize(value: str | Mapping[str, str] | None, locale: str | None = DEFAULT_LOCALE) -> str | None:
+def localize(value: Label | None, locale: str | None = DEFAULT_LOCALE) -> str | None:
     """Resolve a label-like value: a plain string, or a {"vi": ..., "en": ...} dict."""
     if value is None or isinstance(value, str):
         return value

@@ -6,7 +6,7 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
-from forms.definition import FormDefinition
+from forms.model import FormDefinition
 
 _MISSING = object()
 

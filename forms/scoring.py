@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from forms.definition import FormDefinition
 from forms.messages import DEFAULT_LOCALE, format_number, message
+from forms.model import FormDefinition
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ def score_submission(
         raise ValueError(f"form {definition.key!r} has no scoring section")
     points: dict[str, int] = {criterion.key: 0 for criterion in scoring.criteria}
     for field in definition.value_fields:
-        if field.type != "score":
+        if not field.field_type.scored:
             continue
         value = data.get(field.name)
         if value is None:

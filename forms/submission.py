@@ -6,9 +6,11 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from forms.definition import FieldDefinition, FormDefinition
-from forms.formclass import DefinedForm, cached_form_class
+from forms.baseform import DefinedForm
+from forms.fields import JSONTypeError
+from forms.formclass import cached_form_class
 from forms.messages import DEFAULT_LOCALE, message
+from forms.model import FormDefinition
 from forms.multidict import MultiDict
 
 PAYLOAD_ERROR_KEY = "_payload"
@@ -53,12 +55,6 @@ def validate_submission(
     return SubmissionResult(valid=not errors, data=form.json_data(), errors=errors, form=form)
 
 
-class _JSONTypeError(Exception):
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = key
-
-
 def formdata_from_json(
     definition: FormDefinition, payload: Mapping[str, Any], *, locale: str = DEFAULT_LOCALE
 ) -> tuple[MultiDict, dict[str, list[str]]]:
@@ -83,52 +79,7 @@ def formdata_from_json(
         if value is None:
             continue
         try:
-            formdata.setlist(key, _json_values(field, value))
-        except _JSONTypeError as exc:
+            formdata.setlist(key, field.formdata(value))
+        except JSONTypeError as exc:
             errors[key] = [message(exc.key, locale)]
     return formdata, errors
-
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _number_text(value: int | float) -> str:
-    # JavaScript clients cannot tell 8 from 8.0; accept the latter for integer fields.
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _json_values(field: FieldDefinition, value: Any) -> list[str]:
-    kind = field.type
-    if kind in ("text", "textarea"):
-        if isinstance(value, str):
-            return [value]
-        if _is_number(value):
-            return [_number_text(value)]
-        raise _JSONTypeError("json_string")
-    if kind in ("choice", "date"):
-        if isinstance(value, str):
-            return [value]
-        raise _JSONTypeError("json_string")
-    if kind in ("integer", "score", "decimal"):
-        if isinstance(value, str):
-            return [value]
-        if _is_number(value):
-            return [_number_text(value)]
-        raise _JSONTypeError("json_number")
-    if kind == "yesno":
-        if isinstance(value, bool):
-            return ["yes" if value else "no"]
-        if isinstance(value, str):
-            return [value]
-        raise _JSONTypeError("json_boolean")
-    if kind == "multichoice":
-        if isinstance(value, list) and all(isinstance(item, str) for item in value):
-            return value
-        raise _JSONTypeError("json_string_list")
-    # Only evidence lists remain: headings carry no value.
-    if isinstance(value, list) and all(isinstance(i, int) and not isinstance(i, bool) for i in value):
-        return [str(item) for item in value]
-    raise _JSONTypeError("json_id_list")

@@ -137,7 +137,6 @@ def app_config(database_url, tmp_path):
         "REDIS_URL": "",
         "SECRET_KEY": "test-secret",
         "TESTING": True,
-        "COMMUNE_REMINDER_DAYS": 10,
         # Tests log in many times a minute from one address; test_login_is_rate_limited turns it on.
         "RATELIMIT_ENABLED": False,
     }

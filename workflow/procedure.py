@@ -13,7 +13,6 @@ import re
 import threading
 from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
 from typing import Any
 
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
@@ -28,13 +27,13 @@ from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
 
-from .errors import ProcedureError
+from .errors import Problem, ProcedureError
 from .sandbox import compile_check
 from .serialization import SERIALIZER_VERSION, make_registry
 from .xmlsafe import parse_xml
 
 MANIFEST_NAME = "procedure.json"
-_REQUIRED_KEYS = ("key", "process_id", "title", "bpmn", "lanes", "end_states")
+_REQUIRED_KEYS = ("key", "process_id", "title", "serves", "bpmn", "lanes", "end_states")
 _BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 # Same pattern DMNEngine uses to replace "?" outside quotes, so the checked text is what will run.
 _DMN_QMARK = re.compile(r"(\?)(?=(?:[^'\"]|['\"][^'\"]*['\"])*$)")
@@ -92,42 +91,6 @@ class CompiledProcedure:
     end_states: dict[str, str]
 
 
-def load_procedure_folder(path) -> ProcedurePackage:
-    folder = Path(path)
-    manifest_path = folder / MANIFEST_NAME
-    try:
-        manifest = json.loads(manifest_path.read_bytes())
-    except FileNotFoundError:
-        raise ProcedureError(f"{folder}: thiếu tệp {MANIFEST_NAME}") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ProcedureError(f"{MANIFEST_NAME}: JSON không hợp lệ: {exc}") from exc
-    if not isinstance(manifest, dict):
-        raise ProcedureError(f"{MANIFEST_NAME}: nội dung phải là một đối tượng JSON")
-
-    errors: list[str] = []
-    files: dict[str, dict[str, bytes]] = {}
-    for kind in ("bpmn", "dmn"):
-        files[kind] = {}
-        names = manifest.get(kind, [])
-        if not isinstance(names, list):
-            errors.append(f"{MANIFEST_NAME}: '{kind}' phải là danh sách tên tệp")
-            continue
-        for name in names:
-            # Listed files must sit in the package folder itself; no paths, no hidden files.
-            if not isinstance(name, str) or Path(name).name != name or name.startswith("."):
-                errors.append(f"{MANIFEST_NAME}: tên tệp không hợp lệ trong '{kind}': {name!r}")
-                continue
-            try:
-                files[kind][name] = (folder / name).read_bytes()
-            except FileNotFoundError:
-                errors.append(f"{name}: tệp được khai báo trong {MANIFEST_NAME} nhưng không tồn tại")
-    if errors:
-        raise ProcedureError(errors)
-    forms = {p.stem: p.read_bytes() for p in sorted((folder / "forms").glob("*.json"))}
-    key = manifest.get("key") if isinstance(manifest.get("key"), str) else folder.name
-    return ProcedurePackage(key=key, manifest=manifest, bpmn=files["bpmn"], dmn=files["dmn"], forms=forms)
-
-
 # --------------------------------------------------------------------------------------------- compile
 
 _PARSE_LOCK = threading.Lock()
@@ -147,71 +110,155 @@ def _bpmn_validator() -> BpmnValidator:
     return _validator
 
 
-def _describe_validation(exc: ValidationException, filename: str) -> str:
-    where = exc.file_name or filename
-    if exc.line_number:
-        where += f" (dòng {exc.line_number})"
-    if exc.id:
-        where += f": phần tử '{exc.id}'"
-    return f"{where}: {str(exc).removesuffix('. ')}"
+def _describe_validation(exc: ValidationException, filename: str) -> Problem:
+    return Problem(
+        str(exc).removesuffix(". "),
+        file=exc.file_name or filename,
+        line=exc.line_number or None,
+        element=exc.id or None,
+    )
 
 
-def _check_manifest(manifest: dict) -> list[str]:
-    errors = [
-        f"{MANIFEST_NAME}: thiếu khoá bắt buộc '{key}'" for key in _REQUIRED_KEYS if key not in manifest
-    ]
-    if errors:
-        return errors
-    if not isinstance(manifest["key"], str) or not manifest["key"]:
-        errors.append(f"{MANIFEST_NAME}: 'key' phải là chuỗi khác rỗng")
-    if not isinstance(manifest["process_id"], str) or not manifest["process_id"]:
-        errors.append(f"{MANIFEST_NAME}: 'process_id' phải là chuỗi khác rỗng")
-    if not isinstance(manifest["title"], dict) or not manifest["title"].get("vi"):
-        errors.append(f"{MANIFEST_NAME}: 'title' phải là đối tượng có ít nhất khoá 'vi'")
-    if not isinstance(manifest["bpmn"], list) or not manifest["bpmn"]:
-        errors.append(f"{MANIFEST_NAME}: 'bpmn' phải liệt kê ít nhất một tệp")
-    if not isinstance(manifest.get("dmn", []), list):
-        errors.append(f"{MANIFEST_NAME}: 'dmn' phải là danh sách tên tệp")
-    lanes = manifest["lanes"]
-    if not isinstance(lanes, dict):
-        errors.append(f"{MANIFEST_NAME}: 'lanes' phải là đối tượng lane → vai trò")
-    else:
-        for lane, mapping in lanes.items():
-            if not isinstance(mapping, dict) or not all(
-                isinstance(mapping.get(k), str) and mapping.get(k) for k in ("role", "level")
-            ):
-                errors.append(f"{MANIFEST_NAME}: lane '{lane}' phải có 'role' và 'level' là chuỗi khác rỗng")
-    end_states = manifest["end_states"]
-    if not isinstance(end_states, dict) or not all(isinstance(v, str) and v for v in end_states.values()):
-        errors.append(f"{MANIFEST_NAME}: 'end_states' phải ánh xạ id sự kiện kết thúc → tên trạng thái")
+def _manifest_problem(message: str) -> Problem:
+    return Problem(message, file=MANIFEST_NAME)
+
+
+_SNAKE = re.compile(r"[a-z][a-z0-9_]{0,63}")
+_CODE_PREFIX = re.compile(r"[A-Z][A-Z0-9]{0,7}")
+SCORE_KINDS = ("self", "official")
+
+
+def scoring_tasks(manifest: dict) -> dict[str, str]:
+    """ "self"/"official" → the user task whose scores they are, as the manifest declares them."""
     tasks = manifest.get("tasks", {})
-    if not isinstance(tasks, dict) or not all(
-        isinstance(v, dict) and isinstance(v.get("label", {}), dict) for v in tasks.values()
+    return {entry["scores"]: name for name, entry in tasks.items() if entry.get("scores") in SCORE_KINDS}
+
+
+def _labelled(value) -> bool:
+    return isinstance(value, dict) and isinstance(value.get("vi"), str) and bool(value["vi"].strip())
+
+
+def _check_serves(serves) -> list[str]:
+    """The title a procedure serves: what the core would otherwise have to know by name."""
+    if not isinstance(serves, dict):
+        return ["'serves' phải là đối tượng mô tả danh hiệu mà quy trình phục vụ"]
+    errors = []
+    if not isinstance(serves.get("title"), str) or not _SNAKE.fullmatch(serves["title"]):
+        errors.append("'serves.title' phải là mã danh hiệu dạng snake_case (vd. gia_dinh_hoc_tap)")
+    if not _labelled(serves.get("label")):
+        errors.append("'serves.label' phải là đối tượng có ít nhất khóa 'vi'")
+    if "subject_label" in serves and not _labelled(serves["subject_label"]):
+        errors.append("'serves.subject_label' phải là đối tượng có ít nhất khóa 'vi'")
+    if "subject_kind" in serves and not (
+        isinstance(serves["subject_kind"], str) and _SNAKE.fullmatch(serves["subject_kind"])
     ):
-        errors.append(f"{MANIFEST_NAME}: 'tasks' phải ánh xạ id nhiệm vụ → {{'label': {{...}}}}")
-    if not isinstance(manifest.get("defaults", {}), dict):
-        errors.append(f"{MANIFEST_NAME}: 'defaults' phải là đối tượng")
+        errors.append("'serves.subject_kind' phải là chuỗi snake_case (vd. household)")
+    prefix = serves.get("code_prefix")
+    if not isinstance(prefix, str) or not _CODE_PREFIX.fullmatch(prefix):
+        errors.append("'serves.code_prefix' phải là 1–8 chữ in hoa hoặc số, bắt đầu bằng chữ (vd. GDHT)")
     return errors
 
 
-def _code_errors(source: str, mode: str, where: str) -> list[str]:
-    return [f"{where}: {message}" for message in compile_check(source, mode)]
+def _check_lanes(lanes) -> list[str]:
+    if not isinstance(lanes, dict):
+        return ["'lanes' phải là đối tượng lane → vai trò"]
+    return [
+        f"lane '{lane}' phải có 'role' và 'level' là chuỗi khác rỗng"
+        for lane, mapping in lanes.items()
+        if not isinstance(mapping, dict)
+        or not all(isinstance(mapping.get(k), str) and mapping.get(k) for k in ("role", "level"))
+    ]
 
 
-def _check_timer(event_definition: TimerEventDefinition, where: str) -> list[str]:
+def _check_tasks(tasks) -> list[str]:
+    if not isinstance(tasks, dict):
+        return ["'tasks' phải ánh xạ id nhiệm vụ → {'label': {...}}"]
+    errors = []
+    for task_id, entry in tasks.items():
+        if not isinstance(entry, dict) or not isinstance(entry.get("label", {}), dict):
+            errors.append(f"tasks '{task_id}' phải có dạng {{'label': {{...}}}}")
+        elif entry.get("scores") not in (None, *SCORE_KINDS):
+            errors.append(f"tasks '{task_id}': 'scores' chỉ nhận 'self' hoặc 'official'")
+    kinds = [entry.get("scores") for entry in tasks.values() if isinstance(entry, dict)]
+    errors.extend(
+        f"chỉ một nhiệm vụ được khai báo 'scores': '{kind}'" for kind in SCORE_KINDS if kinds.count(kind) > 1
+    )
+    return errors
+
+
+def _check_outcomes(manifest: dict) -> list[str]:
+    end_states = manifest["end_states"]
+    if not isinstance(end_states, dict) or not all(
+        isinstance(v, str) and _SNAKE.fullmatch(v) for v in end_states.values()
+    ):
+        return ["'end_states' phải ánh xạ id sự kiện kết thúc → tên trạng thái (snake_case)"]
+    recognized = manifest.get("recognized_states", [])
+    if not isinstance(recognized, list) or not all(v in end_states.values() for v in recognized):
+        return [
+            "'recognized_states' phải liệt kê những trạng thái kết thúc (trong 'end_states') được công nhận"
+        ]
+    labels = manifest.get("status_labels", {})
+    if not isinstance(labels, dict) or not all(_labelled(v) for v in labels.values()):
+        return ["'status_labels' phải ánh xạ trạng thái → {'vi': ..., 'en': ...}"]
+    return []
+
+
+def _check_manifest(manifest: dict) -> list[Problem]:
+    missing = [f"thiếu khóa bắt buộc '{key}'" for key in _REQUIRED_KEYS if key not in manifest]
+    if missing:
+        return [_manifest_problem(m) for m in missing]
+    errors = []
+    if not isinstance(manifest["key"], str) or not _SNAKE.fullmatch(manifest["key"]):
+        errors.append("'key' phải là chuỗi snake_case khác rỗng")
+    if not isinstance(manifest["process_id"], str) or not manifest["process_id"]:
+        errors.append("'process_id' phải là chuỗi khác rỗng")
+    if not _labelled(manifest["title"]):
+        errors.append("'title' phải là đối tượng có ít nhất khóa 'vi'")
+    if not isinstance(manifest["bpmn"], list) or not manifest["bpmn"]:
+        errors.append("'bpmn' phải liệt kê ít nhất một tệp")
+    if not isinstance(manifest.get("dmn", []), list):
+        errors.append("'dmn' phải là danh sách tên tệp")
+    if not isinstance(manifest.get("defaults", {}), dict):
+        errors.append("'defaults' phải là đối tượng")
+    errors += _check_serves(manifest["serves"])
+    errors += _check_lanes(manifest["lanes"])
+    errors += _check_tasks(manifest.get("tasks", {}))
+    errors += _check_outcomes(manifest)
+    return [_manifest_problem(m) for m in errors]
+
+
+def _code_errors(
+    source: str, mode: str, *, file: str | None, element: str | None, what: str
+) -> list[Problem]:
+    return [
+        Problem(f"{what}: {message}", file=file, element=element) for message in compile_check(source, mode)
+    ]
+
+
+def _check_timer(event_definition: TimerEventDefinition, file: str, element: str) -> list[Problem]:
     expression = event_definition.expression or ""
-    errors = _code_errors(expression, "eval", f"{where} biểu thức hẹn giờ")
+    errors = _code_errors(expression, "eval", file=file, element=element, what="biểu thức hẹn giờ")
     if errors:
         return errors
     if _BARE_ISO.fullmatch(expression.strip()):
         # Valid Python (a variable name) that would only fail with NameError when the timer starts.
-        return [f'{where}: biểu thức hẹn giờ là Python, cần đặt trong ngoặc kép: "{expression.strip()}"']
+        return [
+            Problem(
+                f'biểu thức hẹn giờ là Python, cần đặt trong ngoặc kép: "{expression.strip()}"',
+                file=file,
+                element=element,
+            )
+        ]
     try:
         value = ast.literal_eval(expression.strip())
     except (ValueError, SyntaxError):
         return []  # depends on instance data; it is evaluated (restricted) when the timer starts
     invalid = [
-        f"{where}: biểu thức hẹn giờ {expression!r} không phải thời điểm/khoảng thời gian ISO 8601 hợp lệ"
+        Problem(
+            f"biểu thức hẹn giờ {expression!r} không phải thời điểm/khoảng thời gian ISO 8601 hợp lệ",
+            file=file,
+            element=element,
+        )
     ]
     if not isinstance(value, str):
         return invalid
@@ -227,45 +274,71 @@ def _check_timer(event_definition: TimerEventDefinition, where: str) -> list[str
     return []
 
 
-def _check_process_spec(proc_spec, package: ProcedurePackage) -> list[str]:
-    errors: list[str] = []
+def form_key_of(task_spec) -> str:
+    """A user task's form: the one its formKey names, else the one generated from its inline fields
+    (keyed by the task id, see formdata.py)."""
+    return getattr(getattr(task_spec, "form", None), "key", None) or task_spec.bpmn_id
+
+
+def _check_user_task(task_spec, package: ProcedurePackage, file: str) -> list[Problem]:
+    at = {"file": file, "element": task_spec.bpmn_id}
+    errors = []
+    form_key = form_key_of(task_spec)
+    if form_key not in package.forms:
+        declared = getattr(getattr(task_spec, "form", None), "key", None)
+        message = (
+            f"không có biểu mẫu forms/{form_key}.json cho formKey '{form_key}'"
+            if declared
+            else "nhiệm vụ người dùng chưa có biểu mẫu (camunda:formKey hoặc trường camunda:formData)"
+        )
+        errors.append(Problem(message, **at))
+    if not task_spec.lane:
+        errors.append(Problem("nhiệm vụ người dùng phải nằm trong một lane", **at))
+    sla = (task_spec.extensions or {}).get("sla_days")
+    if sla is not None and not (sla.isascii() and sla.isdigit()):
+        errors.append(Problem(f"sla_days phải là số nguyên không âm, không phải {sla!r}", **at))
+    return errors
+
+
+def _check_task_code(task_spec, file: str) -> list[Problem]:
+    """Every piece of Python a task carries, compiled under the sandbox."""
+    at = {"file": file, "element": task_spec.bpmn_id}
+    errors = []
+    for attr in ("script", "prescript", "postscript"):
+        source = getattr(task_spec, attr, None)
+        if source:
+            errors.extend(_code_errors(source, "exec", what=attr, **at))
+    for condition, target in getattr(task_spec, "cond_task_specs", []):
+        if condition is not None:
+            errors.extend(_code_errors(condition.args[0], "eval", what=f"điều kiện tới '{target}'", **at))
+    event_definition = getattr(task_spec, "event_definition", None)
+    for definition in getattr(event_definition, "event_definitions", None) or [event_definition]:
+        if isinstance(definition, TimerEventDefinition):
+            errors.extend(_check_timer(definition, file, task_spec.bpmn_id))
+    for attr in ("cardinality", "condition", "completion_condition"):
+        source = getattr(task_spec, attr, None)
+        if isinstance(source, str) and source:
+            errors.extend(_code_errors(source, "eval", what=attr, **at))
+    return errors
+
+
+def _check_process_spec(proc_spec, package: ProcedurePackage) -> list[Problem]:
+    errors: list[Problem] = []
     filename = proc_spec.file or "?"
     for task_spec in proc_spec.task_specs.values():
-        bpmn_id = getattr(task_spec, "bpmn_id", None)
-        if bpmn_id is None:
+        if getattr(task_spec, "bpmn_id", None) is None:
             continue  # engine-internal helper tasks
-        where = f"{filename}: phần tử '{bpmn_id}'"
         if isinstance(task_spec, UserTask):
-            form = getattr(task_spec, "form", None)
-            form_key = getattr(form, "key", None)
-            if not form_key:
-                errors.append(f"{where}: nhiệm vụ người dùng thiếu camunda:formKey")
-            elif form_key not in package.forms:
-                errors.append(f"{where}: không có biểu mẫu forms/{form_key}.json cho formKey '{form_key}'")
-            if not task_spec.lane:
-                errors.append(f"{where}: nhiệm vụ người dùng phải nằm trong một lane")
-            sla = (task_spec.extensions or {}).get("sla_days")
-            if sla is not None and not (sla.isascii() and sla.isdigit()):
-                errors.append(f"{where}: sla_days phải là số nguyên không âm, không phải {sla!r}")
+            errors.extend(_check_user_task(task_spec, package, filename))
         elif task_spec.manual:
             errors.append(
-                f"{where}: chỉ hỗ trợ userTask cho việc của người dùng (task/manualTask sẽ treo hồ sơ)"
+                Problem(
+                    "chỉ hỗ trợ userTask cho việc của người dùng (task/manualTask sẽ treo hồ sơ)",
+                    file=filename,
+                    element=task_spec.bpmn_id,
+                )
             )
-        for attr in ("script", "prescript", "postscript"):
-            source = getattr(task_spec, attr, None)
-            if source:
-                errors.extend(_code_errors(source, "exec", f"{where} ({attr})"))
-        for condition, target in getattr(task_spec, "cond_task_specs", []):
-            if condition is not None:
-                errors.extend(_code_errors(condition.args[0], "eval", f"{where} điều kiện tới '{target}'"))
-        event_definition = getattr(task_spec, "event_definition", None)
-        for definition in getattr(event_definition, "event_definitions", None) or [event_definition]:
-            if isinstance(definition, TimerEventDefinition):
-                errors.extend(_check_timer(definition, where))
-        for attr in ("cardinality", "condition", "completion_condition"):
-            source = getattr(task_spec, attr, None)
-            if isinstance(source, str) and source:
-                errors.extend(_code_errors(source, "eval", f"{where} ({attr})"))
+        errors.extend(_check_task_code(task_spec, filename))
     return errors
 
 
@@ -281,26 +354,27 @@ def _dmn_entry_expressions(input_expression: str, text: str) -> list[str]:
     return [f"({input_expression}) == ({match})"]
 
 
-def _check_decision(decision, filename: str) -> list[str]:
-    errors: list[str] = []
+def _check_decision(decision, filename: str) -> list[Problem]:
+    errors: list[Problem] = []
     for table in decision.decisionTables:
         for table_input in table.inputs:
+            at = {"file": filename, "element": table_input.id}
             if not table_input.expression:
-                errors.append(f"{filename}: đầu vào '{table_input.id}' thiếu inputExpression")
+                errors.append(Problem("đầu vào thiếu inputExpression", **at))
             else:
-                errors.extend(
-                    _code_errors(table_input.expression, "eval", f"{filename}: đầu vào '{table_input.id}'")
-                )
+                errors.extend(_code_errors(table_input.expression, "eval", what="đầu vào", **at))
         for rule in table.rules:
             for entry in rule.inputEntries:
                 for text in entry.lhs:
                     if text is None or not entry.input.expression:
                         continue
                     for expression in _dmn_entry_expressions(entry.input.expression, text):
-                        errors.extend(_code_errors(expression, "eval", f"{filename}: ô '{entry.id}'"))
+                        errors.extend(
+                            _code_errors(expression, "eval", file=filename, element=entry.id, what="ô")
+                        )
             for entry in rule.outputEntries:
                 if entry.text:
-                    errors.extend(_code_errors(entry.text, "eval", f"{filename}: ô '{entry.id}'"))
+                    errors.extend(_code_errors(entry.text, "eval", file=filename, element=entry.id, what="ô"))
     return errors
 
 
@@ -314,7 +388,7 @@ def _xml_lanes(roots: dict) -> dict[str, tuple[str, str]]:
 
 
 def _parse(package: ProcedurePackage, process_id: str):
-    errors: list[str] = []
+    errors: list[Problem] = []
     roots = {}
     with _PARSE_LOCK:
         parser = CamundaParser(validator=_bpmn_validator())
@@ -327,7 +401,7 @@ def _parse(package: ProcedurePackage, process_id: str):
                     root = parse_xml(content, filename=filename)
                     add(root, filename=filename)
                 except ProcedureError as exc:
-                    errors.extend(exc.errors)
+                    errors.extend(exc.problems)
                     continue
                 except ValidationException as exc:
                     errors.append(_describe_validation(exc, filename))
@@ -344,7 +418,9 @@ def _parse(package: ProcedurePackage, process_id: str):
                 continue
             errors.extend(_check_decision(dmn_parser.decision, filename))
         if process_id not in parser.get_process_ids():
-            errors.append(f"Không có quy trình thực thi được (isExecutable=\"true\") với id '{process_id}'")
+            errors.append(
+                Problem(f"Không có quy trình thực thi được (isExecutable=\"true\") với id '{process_id}'")
+            )
             raise ProcedureError(errors)
         try:
             spec = parser.get_spec(process_id)
@@ -355,7 +431,45 @@ def _parse(package: ProcedurePackage, process_id: str):
     return spec, subprocess_specs, roots, errors
 
 
-def compile_procedure(package: ProcedurePackage) -> CompiledProcedure:
+def _check_lane_mapping(lanes: dict, declared: dict) -> list[Problem]:
+    errors = [
+        Problem(
+            f"lane '{name}' chưa được ánh xạ vai trò trong {MANIFEST_NAME}", file=filename, element=lane_id
+        )
+        for name, (filename, lane_id) in declared.items()
+        if name not in lanes
+    ]
+    errors.extend(
+        _manifest_problem(f"lane '{name}' không có trong BPMN") for name in lanes if name not in declared
+    )
+    return errors
+
+
+def _check_manifest_ids(manifest: dict, spec, subprocess_specs: dict) -> list[Problem]:
+    """Ids the manifest names must exist in the process, with the right kind."""
+    end_events = {ts.bpmn_id for ts in spec.task_specs.values() if isinstance(ts, EndEvent)}
+    user_task_ids = {
+        ts.bpmn_id
+        for ps in (spec, *subprocess_specs.values())
+        for ts in ps.task_specs.values()
+        if isinstance(ts, UserTask)
+    }
+    errors = [
+        _manifest_problem(f"end_states '{end_id}' không phải sự kiện kết thúc của quy trình")
+        for end_id in manifest["end_states"]
+        if end_id not in end_events
+    ]
+    errors.extend(
+        _manifest_problem(f"tasks '{task_id}' không phải nhiệm vụ người dùng trong BPMN")
+        for task_id in manifest.get("tasks", {})
+        if task_id not in user_task_ids
+    )
+    return errors
+
+
+def compile_procedure(package: ProcedurePackage, *, remember: bool = True) -> CompiledProcedure:
+    """Run every deploy-time check and compile; ``remember=False`` for a check whose result is dropped
+    (the modeler's "Validate"), so drafts do not pile up in the process-wide cache."""
     manifest = package.manifest
     errors = _check_manifest(manifest)
     if errors:
@@ -363,33 +477,10 @@ def compile_procedure(package: ProcedurePackage) -> CompiledProcedure:
     process_id = manifest["process_id"]
     spec, subprocess_specs, roots, errors = _parse(package, process_id)
 
-    lanes = manifest["lanes"]
-    declared = _xml_lanes(roots)
-    for name, (filename, lane_id) in declared.items():
-        if name not in lanes:
-            errors.append(
-                f"{filename}: lane '{lane_id}' (tên '{name}') chưa được ánh xạ vai trò trong {MANIFEST_NAME}"
-            )
-    for name in lanes:
-        if name not in declared:
-            errors.append(f"{MANIFEST_NAME}: lane '{name}' không có trong BPMN")
-
+    errors.extend(_check_lane_mapping(manifest["lanes"], _xml_lanes(roots)))
     for proc_spec in (spec, *subprocess_specs.values()):
         errors.extend(_check_process_spec(proc_spec, package))
-
-    end_events = {ts.bpmn_id for ts in spec.task_specs.values() if isinstance(ts, EndEvent)}
-    for end_id in manifest["end_states"]:
-        if end_id not in end_events:
-            errors.append(f"{MANIFEST_NAME}: end_states '{end_id}' không phải sự kiện kết thúc của quy trình")
-    user_task_ids = {
-        ts.bpmn_id
-        for ps in (spec, *subprocess_specs.values())
-        for ts in ps.task_specs.values()
-        if isinstance(ts, UserTask)
-    }
-    for task_id in manifest.get("tasks", {}):
-        if task_id not in user_task_ids:
-            errors.append(f"{MANIFEST_NAME}: tasks '{task_id}' không phải nhiệm vụ người dùng trong BPMN")
+    errors.extend(_check_manifest_ids(manifest, spec, subprocess_specs))
     if errors:
         raise ProcedureError(errors)
 
@@ -405,7 +496,7 @@ def compile_procedure(package: ProcedurePackage) -> CompiledProcedure:
     )
     # Build from the stored form even here, so a freshly compiled procedure and one restored from the
     # database behave identically (and a spec that does not round-trip is caught at deploy time).
-    return restore_procedure(package.sha256, serialized_spec, manifest)
+    return restore_procedure(package.sha256, serialized_spec, manifest, remember=remember)
 
 
 def _user_tasks(spec, subprocess_specs: dict, manifest: dict) -> dict[str, UserTaskInfo]:
@@ -425,14 +516,21 @@ def _user_tasks(spec, subprocess_specs: dict, manifest: dict) -> dict[str, UserT
                 lane=task_spec.lane,
                 role=mapping["role"],
                 level=mapping["level"],
-                form_key=task_spec.form.key,
+                form_key=form_key_of(task_spec),
                 sla_days=int(sla) if sla is not None else None,
                 label=dict(labels.get(task_spec.bpmn_id, {}).get("label") or {"vi": name}),
             )
     return result
 
 
-def restore_procedure(sha256: str, serialized_spec: str, manifest: dict) -> CompiledProcedure:
+def cached_procedure(sha256: str) -> CompiledProcedure | None:
+    """The compiled procedure of a version this process has already restored, if any."""
+    return _CACHE.get(sha256)
+
+
+def restore_procedure(
+    sha256: str, serialized_spec: str, manifest: dict, *, remember: bool = True
+) -> CompiledProcedure:
     """Rebuild a compiled procedure from its stored spec JSON; cached per sha256 for the process."""
     cached = _CACHE.get(sha256)
     if cached is not None:
@@ -453,5 +551,7 @@ def restore_procedure(sha256: str, serialized_spec: str, manifest: dict) -> Comp
         user_tasks=_user_tasks(spec, subprocess_specs, manifest),
         end_states=dict(manifest["end_states"]),
     )
+    if not remember:
+        return compiled
     with _CACHE_LOCK:
         return _CACHE.setdefault(sha256, compiled)

@@ -25,9 +25,19 @@ from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
 
 from .clock import engine_clock
-from .errors import TaskNotReady, WorkflowStepError
+from .errors import MigrationRefused, TaskNotReady, WorkflowStepError
+from .migration import Migration, MigrationPlan, refused_plan, same_version_plan
 from .procedure import CompiledProcedure
-from .sandbox import Notice, StepContext, engine_step, make_script_engine, reserved_names
+from .sandbox import (
+    DEFAULT_STEP_BUDGET_SECONDS,
+    Notice,
+    ScriptBudgetExceeded,
+    StepBudget,
+    StepContext,
+    engine_step,
+    make_script_engine,
+    reserved_names,
+)
 from .serialization import SERIALIZER_VERSION, make_registry
 
 
@@ -54,6 +64,11 @@ class StepResult:
     notices: list[Notice] = field(default_factory=list)
     data: dict = field(default_factory=dict)
     completed_task: str | None = None
+    # Format of ``state``; the app stores it next to the state so a later SpiffWorkflow upgrade knows
+    # which serializer migrations to run.
+    serializer_version: str = SERIALIZER_VERSION
+    # Set only by WorkflowRuntime.migrate: what the move did (task id changes, restarted timers).
+    migration: MigrationPlan | None = None
 
 
 class ProcedureWorkflow(BpmnWorkflow):
@@ -114,7 +129,11 @@ def _describe(exc: Exception, step: StepContext) -> str:
 class WorkflowRuntime:
     """Runs instances of compiled procedures. One per process; safe to share between threads."""
 
-    def __init__(self):
+    def __init__(self, step_budget_seconds: float = DEFAULT_STEP_BUDGET_SECONDS):
+        # Wall-clock time all code of one step (scripts, conditions, timers, DMN) may use before the
+        # step fails; checked here so a bad setting fails at start-up, not on the first request.
+        StepBudget(step_budget_seconds)
+        self._step_budget_seconds = step_budget_seconds
         self._engine = make_script_engine()
         self._reserved = reserved_names()
         # BpmnWorkflowSerializer flips a flag on its registry while encoding, so a serializer must not
@@ -161,6 +180,87 @@ class WorkflowRuntime:
             return wf, None
 
         return self._step(proc, now, step)
+
+    # ------------------------------------------------------------------ migration between versions
+    # Kept apart from the step methods above; the rules live in workflow/migration.py.
+
+    def plan_migration(
+        self, old: CompiledProcedure, new: CompiledProcedure, state: str, *, now: datetime | None = None
+    ) -> MigrationPlan:
+        """Dry run of ``migrate``: what moving this instance from ``old`` to ``new`` would change.
+
+        The move is really performed, in memory, on a copy restored from ``state``, so the plan reports
+        what ``migrate`` would do (including engine errors the new version raises on this instance's
+        data and the restarted timers' due times as of ``now``, the real time when omitted). Nothing is
+        returned that could be saved.
+        """
+        plan, _ = self._migration(old, new, state, now=now or datetime.now(UTC), actor=None)
+        return plan
+
+    def migrate(
+        self, old: CompiledProcedure, new: CompiledProcedure, state: str, *, now: datetime, actor: str
+    ) -> StepResult:
+        """Move the instance in ``state`` (running ``old``) to ``new``; data and history are kept.
+
+        Raises MigrationRefused (with the plan's reasons) when the move is unsafe; the caller keeps
+        its state. READY/WAITING tasks are reset, so pending timers count again from ``now``.
+        ``result.migration`` tells which open tasks got a new task id.
+        """
+        plan, result = self._migration(old, new, state, now=now, actor=actor)
+        if result is None:
+            raise MigrationRefused(plan.reasons, plan=plan)
+        return result
+
+    def _migration(
+        self, old: CompiledProcedure, new: CompiledProcedure, state: str, *, now: datetime, actor
+    ) -> tuple[MigrationPlan, StepResult | None]:
+        try:
+            spec_ref = json.loads(state).get("spec_ref")
+        except (TypeError, ValueError, AttributeError) as exc:
+            raise WorkflowStepError(f"Không đọc được trạng thái hồ sơ: {exc}") from exc
+        if new.sha256 in (old.sha256, spec_ref):
+            return same_version_plan(old, new), None
+        if spec_ref != old.sha256:
+            # A caller bug (wrong source version), not a property of the move.
+            raise WorkflowStepError(f"Trạng thái hồ sơ thuộc phiên bản {spec_ref!r}, không phải {old.sha256}")
+        attempt: Migration | None = None
+
+        def step():
+            nonlocal attempt
+            wf = self._load(old, state)
+            try:
+                attempt = Migration(wf, old, new)
+            except Exception as exc:  # SpecDiff/WorkflowDiff cannot align the two trees at all
+                raise MigrationRefused(f"Không so khớp được hai phiên bản cho hồ sơ này: {exc}") from exc
+            attempt.check()
+            if attempt.reasons:
+                raise MigrationRefused(attempt.reasons)
+            attempt.apply()
+            wf.do_engine_steps()
+            attempt.verify()
+            if attempt.reasons:
+                raise MigrationRefused(attempt.reasons)
+            attempt.record(at=now, actor=actor)
+            return wf, None
+
+        try:
+            result = self._step(new, now, step)
+        except MigrationRefused as exc:
+            return (attempt.plan() if attempt is not None else refused_plan(old, new, exc.reasons)), None
+        except WorkflowStepError as exc:
+            if attempt is None:
+                raise  # the stored state itself could not be restored
+            attempt.reasons.append(f"Chạy thử trên phiên bản mới bị lỗi: {exc}")
+            return attempt.plan(), None
+        try:
+            # A state that cannot be restored against the new version must never be handed out.
+            self._load(new, result.state)
+        except Exception as exc:
+            attempt.reasons.append(f"Trạng thái sau khi chuyển không khôi phục được: {exc}")
+            return attempt.plan(), None
+        plan = attempt.plan(next_timer_at=result.next_timer_at)
+        result.migration = plan
+        return plan, result
 
     # ------------------------------------------------------------------ internals
 
@@ -210,13 +310,15 @@ class WorkflowRuntime:
         return task
 
     def _step(self, proc: CompiledProcedure, now: datetime, step: Callable) -> StepResult:
-        with engine_clock(now), engine_step() as context:
+        with engine_clock(now), engine_step(self._step_budget_seconds) as context:
             try:
                 wf, completed_task = step()
                 return self._result(proc, wf, context.notices, completed_task)
             except (TaskNotReady, WorkflowStepError):
                 raise
-            except Exception as exc:
+            # ScriptBudgetExceeded is a BaseException (scripts must not catch it), so it is named here;
+            # SpiffWorkflow lets it through unwrapped, and context.last_source names the element.
+            except (Exception, ScriptBudgetExceeded) as exc:
                 raise WorkflowStepError(_describe(exc, context)) from exc
 
     def _result(self, proc: CompiledProcedure, wf: ProcedureWorkflow, notices, completed_task) -> StepResult:

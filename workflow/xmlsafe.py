@@ -10,7 +10,7 @@ import re
 
 from lxml import etree
 
-from .errors import ProcedureError
+from .errors import Problem, ProcedureError
 
 _ENCODING_DECL = re.compile(rb"^\s*<\?xml[^>]*encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']")
 
@@ -28,31 +28,38 @@ def _parser() -> etree.XMLParser:
 
 def parse_xml(data: bytes, *, filename: str, max_bytes: int = 2_000_000) -> etree._Element:
     if not isinstance(data, bytes | bytearray):
-        raise ProcedureError(f"{filename}: nội dung XML phải là bytes")
+        raise ProcedureError(Problem("nội dung XML phải là bytes", file=filename))
     if len(data) > max_bytes:
-        raise ProcedureError(f"{filename}: tệp quá lớn ({len(data)} byte, tối đa {max_bytes} byte)")
+        raise ProcedureError(
+            Problem(f"tệp quá lớn ({len(data)} byte, tối đa {max_bytes} byte)", file=filename)
+        )
     if not data.strip():
-        raise ProcedureError(f"{filename}: tệp rỗng")
+        raise ProcedureError(Problem("tệp rỗng", file=filename))
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ProcedureError(f"{filename}: tệp không phải UTF-8 hợp lệ (byte {exc.start})") from exc
+        raise ProcedureError(
+            Problem(f"tệp không phải UTF-8 hợp lệ (byte {exc.start})", file=filename)
+        ) from exc
     declared = _ENCODING_DECL.match(data.removeprefix(b"\xef\xbb\xbf"))
     if declared and declared.group(1).lower().replace(b"_", b"-") not in (b"utf-8", b"utf8"):
         raise ProcedureError(
-            f"{filename}: chỉ chấp nhận mã hoá UTF-8, tệp khai báo {declared.group(1).decode()}"
+            Problem(f"chỉ chấp nhận mã hóa UTF-8, tệp khai báo {declared.group(1).decode()}", file=filename)
         )
     # Checked on the text, before libxml2 sees it, so no DTD feature is ever exercised.
     if "<!DOCTYPE" in text or "<!ENTITY" in text:
-        raise ProcedureError(f"{filename}: không được dùng DOCTYPE hoặc khai báo ENTITY trong tệp XML")
+        raise ProcedureError(
+            Problem("không được dùng DOCTYPE hoặc khai báo ENTITY trong tệp XML", file=filename)
+        )
     try:
         root = etree.fromstring(bytes(data), parser=_parser())
     except etree.XMLSyntaxError as exc:
-        line = f" (dòng {exc.lineno})" if exc.lineno else ""
-        raise ProcedureError(f"{filename}: XML không hợp lệ{line}: {exc.msg}") from exc
+        raise ProcedureError(
+            Problem(f"XML không hợp lệ: {exc.msg}", file=filename, line=exc.lineno or None)
+        ) from exc
     tree = root.getroottree()
     if tree.docinfo.doctype or tree.docinfo.internalDTD is not None or tree.docinfo.externalDTD is not None:
-        raise ProcedureError(f"{filename}: không được dùng DOCTYPE trong tệp XML")
+        raise ProcedureError(Problem("không được dùng DOCTYPE trong tệp XML", file=filename))
     if next(root.iter(etree.Entity), None) is not None:
-        raise ProcedureError(f"{filename}: không được dùng tham chiếu ENTITY trong tệp XML")
+        raise ProcedureError(Problem("không được dùng tham chiếu ENTITY trong tệp XML", file=filename))
     return root

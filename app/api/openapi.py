@@ -1,6 +1,6 @@
 """The OpenAPI 3.1 description of /api/v1 (the routes and fields listed here are a contract)."""
 
-from forms.definition import FIELD_TYPES
+from forms import FIELD_TYPES, field_input_schemas
 
 
 def _ref(name: str) -> dict:
@@ -39,6 +39,46 @@ def openapi_document() -> dict:
                         }
                     },
                 },
+                "Problems": {
+                    "type": "object",
+                    "required": ["errors"],
+                    "properties": {
+                        "errors": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": ["file", "line", "element", "message"],
+                                "properties": {
+                                    "file": {"type": ["string", "null"]},
+                                    "line": {"type": ["integer", "null"]},
+                                    "element": {
+                                        "type": ["string", "null"],
+                                        "description": "BPMN/DMN id",
+                                    },
+                                    "message": {"type": "string"},
+                                },
+                            },
+                        },
+                        "message": {"type": "string"},
+                    },
+                },
+                "MigrationRefused": {
+                    "type": "object",
+                    "properties": {
+                        "error": {"type": "object"},
+                        "reasons": {"type": "array", "items": {"type": "string"}},
+                        "plan": {"type": ["object", "null"]},
+                    },
+                },
+                "ProcedureVersion": {
+                    "type": "object",
+                    "required": ["key", "version", "sha256"],
+                    "properties": {
+                        "key": {"type": "string"},
+                        "version": {"type": "integer"},
+                        "sha256": {"type": "string"},
+                    },
+                },
                 "ValidationErrors": {
                     "type": "object",
                     "required": ["errors"],
@@ -58,15 +98,19 @@ def openapi_document() -> dict:
                         "dossier_id": {"type": "integer"},
                         "dossier_code": {"type": "string"},
                         "subject": {"type": "string"},
-                        "name": {"type": "string", "description": "BPMN task id, e.g. commune_scoring"},
+                        "name": {"type": "string", "description": "BPMN id of the user task"},
                         "label": {"type": "string"},
-                        "title": {"type": "string", "description": "title key, e.g. gia_dinh_hoc_tap"},
+                        "title": {
+                            "type": "string",
+                            "description": "title key (serves.title)",
+                        },
                         "unit": {"type": "string"},
                         "state": {"type": "string", "enum": ["open", "completed", "cancelled"]},
                         "due_at": {"type": ["string", "null"], "format": "date-time"},
                         "claimed_by": {"type": ["string", "null"]},
                     },
                 },
+                **{f"FieldValue.{name}": schema for name, schema in field_input_schemas().items()},
                 "FormField": {
                     "type": "object",
                     "required": ["name", "type", "label", "required"],
@@ -75,6 +119,7 @@ def openapi_document() -> dict:
                         "type": {
                             "type": "string",
                             "enum": list(FIELD_TYPES),
+                            "description": "a field type; FieldValue.<type> is the JSON it takes",
                         },
                         "label": {"type": "string"},
                         "required": {"type": "boolean"},
@@ -258,7 +303,13 @@ def openapi_document() -> dict:
                                     "properties": {
                                         "data": {
                                             "type": "object",
-                                            "description": "field values; a file field takes evidence ids",
+                                            "description": "field values by field name; null means empty",
+                                            "additionalProperties": {
+                                                "anyOf": [
+                                                    _ref(f"FieldValue.{name}")
+                                                    for name in field_input_schemas()
+                                                ]
+                                            },
                                         }
                                     },
                                 }
@@ -279,7 +330,7 @@ def openapi_document() -> dict:
                     "responses": {"200": _json({"type": "object"}, "Dossiers"), **ERRORS},
                 },
                 "post": {
-                    "summary": "Open a dossier (household)",
+                    "summary": "Open a dossier (the applicant)",
                     "requestBody": {
                         "required": True,
                         "content": {
@@ -288,7 +339,10 @@ def openapi_document() -> dict:
                                     "type": "object",
                                     "required": ["title", "year"],
                                     "properties": {
-                                        "title": {"type": "string", "example": "gia_dinh_hoc_tap"},
+                                        "title": {
+                                            "type": "string",
+                                            "description": "title key, as a procedure manifest declares it",
+                                        },
                                         "year": {"type": "integer", "example": 2026},
                                         "subject_id": {"type": "integer"},
                                     },
@@ -351,5 +405,213 @@ def openapi_document() -> dict:
                     },
                 }
             },
+            **_procedure_paths(),
         },
     }
+
+
+FORBIDDEN = {"403": _json(_ref("Error"), "Only administrators manage procedures")}
+
+
+def _procedure_paths() -> dict:
+    key = {"name": "key", "in": "path", "required": True, "schema": {"type": "string"}}
+    version = {"name": "version", "in": "path", "required": True, "schema": {"type": "integer"}}
+    versions = {
+        "type": "array",
+        "items": {
+            "type": "object",
+            "required": ["version", "sha256", "deployed_at", "active_in"],
+            "properties": {
+                "version": {"type": "integer"},
+                "sha256": {"type": "string"},
+                "deployed_at": {"type": "string", "format": "date-time"},
+                "deployed_by": {"type": ["string", "null"]},
+                "dossiers": {"type": "integer", "description": "dossiers running on this version"},
+                "active_in": {
+                    "type": "array",
+                    "items": {"type": ["string", "null"]},
+                    "description": "provinces where new dossiers use it; null: everywhere",
+                },
+            },
+        },
+    }
+    return {
+        "/procedures": {
+            "get": {
+                "summary": "The procedure library: every procedure with its versions (admins)",
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "properties": {
+                                "items": {
+                                    "type": "array",
+                                    "items": {
+                                        "type": "object",
+                                        "required": ["key", "title", "versions"],
+                                        "properties": {
+                                            "key": {"type": "string"},
+                                            "title": {"type": "string"},
+                                            "serves": {"type": "object"},
+                                            "versions": versions,
+                                        },
+                                    },
+                                }
+                            },
+                        },
+                        "Procedures",
+                    ),
+                    **FORBIDDEN,
+                    **ERRORS,
+                },
+            },
+            "post": {
+                "summary": "Deploy a package (zip of the folder, procedure.json at its root)",
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "multipart/form-data": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["package"],
+                                "properties": {"package": {"type": "string", "format": "binary"}},
+                            }
+                        }
+                    },
+                },
+                "responses": {
+                    "201": _json(_ref("ProcedureVersion"), "A new version"),
+                    "200": _json(_ref("ProcedureVersion"), "The same sources were already deployed"),
+                    "422": _json(_ref("Problems"), "Refused; every problem located; nothing stored"),
+                    **FORBIDDEN,
+                    **ERRORS,
+                },
+            },
+        },
+        "/procedures/{key}/versions/{version}/package": {
+            "get": {
+                "summary": "Download a version's package as a zip",
+                "parameters": [key, version],
+                "responses": {
+                    "200": {
+                        "description": "The package",
+                        "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}},
+                    },
+                    **FORBIDDEN,
+                    **ERRORS,
+                },
+            }
+        },
+        "/procedures/{key}/versions/{version}/activate": {
+            "post": {
+                "summary": "Make new dossiers of its title in a province (or everywhere) use this version",
+                "parameters": [key, version],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "properties": {
+                                    "province": {
+                                        "type": ["string", "null"],
+                                        "description": "province unit code; null for everywhere",
+                                    }
+                                },
+                            }
+                        }
+                    },
+                },
+                "responses": {
+                    "200": _json({"type": "object"}, "Activated"),
+                    "422": _json(_ref("ValidationErrors"), "Invalid body"),
+                    **FORBIDDEN,
+                    **ERRORS,
+                },
+            }
+        },
+        "/procedures/{key}/versions/{version}/replay": {
+            "post": {
+                "summary": "What-if: replay a year's finished dossiers through this version in memory",
+                "parameters": [key, version],
+                "requestBody": _body(
+                    {
+                        "type": "object",
+                        "required": ["year"],
+                        "properties": {
+                            "year": {"type": "integer", "minimum": 2000, "maximum": 2100},
+                            "limit": {"type": "integer", "minimum": 1, "maximum": 5000},
+                        },
+                    }
+                ),
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "required": ["replayed", "changed"],
+                            "properties": {
+                                "replayed": {"type": "integer"},
+                                "changed": {"type": "array", "items": {"type": "object"}},
+                                "summary": {"type": "object", "additionalProperties": {"type": "integer"}},
+                            },
+                        },
+                        "The outcomes that would change, and why; nothing is written",
+                    ),
+                    "422": _json(_ref("ValidationErrors"), "Invalid year or limit"),
+                    **FORBIDDEN,
+                    **ERRORS,
+                },
+            }
+        },
+        "/procedures/{key}/versions/{version}/migrate": {
+            "post": {
+                "summary": "Move every running dossier of from_version to this version (all or none)",
+                "parameters": [key, version],
+                "requestBody": _body(
+                    {
+                        "type": "object",
+                        "required": ["from_version"],
+                        "properties": {"from_version": {"type": "integer"}, "dry_run": {"type": "boolean"}},
+                    }
+                ),
+                "responses": {
+                    "200": _json({"type": "object"}, "Per dossier what changes (or changed)"),
+                    "409": _json(_ref("MigrationRefused"), "A dossier cannot move; none moved"),
+                    "422": _json(_ref("ValidationErrors"), "Invalid body"),
+                    **FORBIDDEN,
+                    **ERRORS,
+                },
+            }
+        },
+        "/dossiers/{id}/migrate": {
+            "post": {
+                "summary": "Move a running dossier to another version of its procedure (dry run by default)",
+                "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+                "requestBody": _body(
+                    {
+                        "type": "object",
+                        "required": ["to_version"],
+                        "properties": {"to_version": {"type": "integer"}, "dry_run": {"type": "boolean"}},
+                    }
+                ),
+                "responses": {
+                    "200": _json({"type": "object"}, "Steps added, removed, changed; where open tasks go"),
+                    "409": _json(_ref("MigrationRefused"), "Unsafe: the reasons; nothing changed"),
+                    "422": _json(_ref("ValidationErrors"), "Invalid body"),
+                    **FORBIDDEN,
+                    **ERRORS,
+                },
+            }
+        },
+        "/forms/schema.json": {
+            "get": {
+                "summary": "The JSON Schema of form definitions (no token needed)",
+                "security": [],
+                "responses": {"200": _json({"type": "object"}, "JSON Schema, draft 2020-12")},
+            }
+        },
+    }
+
+
+def _body(schema: dict) -> dict:
+    return {"required": True, "content": {"application/json": {"schema": schema}}}

@@ -25,7 +25,7 @@ from app.services.dossiers import (
 from app.services.errors import InvalidInput, NotFound
 from app.services.evidence import upload_evidence
 from app.services.procedures import form_for
-from forms import formdata_from_json, prefill_values
+from forms import definition_schema, formdata_from_json, prefill_values
 
 
 def _iso(value):
@@ -118,6 +118,12 @@ def dossier_json(dossier: Dossier) -> dict:
 @bp.route("/openapi.json")
 def openapi():
     return jsonify(openapi_document())
+
+
+@bp.route("/forms/schema.json")
+def form_definition_schema():
+    """The JSON Schema of form definitions (structure; meaning is checked in code), like docs/."""
+    return jsonify(definition_schema())
 
 
 @bp.route("/auth/token", methods=["POST"])

@@ -31,9 +31,10 @@ from app.services.dossiers import (
 from app.services.errors import Conflict, InvalidInput, NotFound
 from app.services.evidence import blob_path, criteria_of, inspect_upload, upload_evidence
 from app.services.jurisdiction import can_act_on_task, dossier_scope
-from app.services.procedures import form_for
-from app.web import format_date
-from forms import prefill_values
+from app.services.procedures import compiled_for, form_for
+from app.titles import catalogue, registrable_titles
+from forms import JSONTypeError, prefill_values
+from workflow import scoring_tasks
 
 SORTS = {
     "-updated": Dossier.updated_at.desc(),
@@ -52,7 +53,7 @@ def index():
         query = query.where(Dossier.status == args["status"])
     if args.get("year", type=int):
         query = query.where(Dossier.year == args.get("year", type=int))
-    if args.get("title") in labels.TITLE:
+    if args.get("title") in catalogue():
         query = query.where(Dossier.title == args["title"])
     if args.get("q"):
         needle = f"%{args['q'].strip().lower()}%"
@@ -77,6 +78,7 @@ def index():
         page=page,
         sort=sort,
         own_subjects=own_subjects,
+        registrable={subject.id: registrable_titles(subject) for subject in own_subjects},
         statuses=DOSSIER_STATUSES,
         this_year=this_year,
         registered=registered,
@@ -89,7 +91,7 @@ def create():
     subject = db.session.get(Subject, request.form.get("subject_id", type=int) or 0)
     if subject is None or subject.account_id != current_user.id:
         raise NotFound(_("Không tìm thấy đối tượng."))
-    title = request.form.get("title", "gia_dinh_hoc_tap")
+    title = request.form.get("title", "")
     year = request.form.get("year", type=int) or date.today().year
     try:
         dossier = open_dossier(subject, title, year, actor=current_user, now=utcnow())
@@ -103,15 +105,16 @@ def create():
     return redirect(url_for("dossiers.show", dossier_id=dossier.id))
 
 
-def _latest_scored(submissions, task_name: str):
+def _latest_scored(submissions, task_name: str | None):
     scored = [s for s in submissions if s.task_name == task_name and s.score]
     return scored[-1] if scored else None
 
 
 def _score_rows(dossier: Dossier, submissions):
     """Per criterion and sub-item: the self-score and the official score side by side."""
-    self_sub = _latest_scored(submissions, "self_report")
-    official_sub = _latest_scored(submissions, "commune_scoring")
+    steps = scoring_tasks(dossier.process_definition.manifest)
+    self_sub = _latest_scored(submissions, steps.get("self"))
+    official_sub = _latest_scored(submissions, steps.get("official"))
     base = official_sub or self_sub
     if base is None:
         return None
@@ -141,9 +144,6 @@ def _score_rows(dossier: Dossier, submissions):
     return {"rows": rows, "max_total": form.scoring.max_total, "pass_total": form.scoring.pass_total}
 
 
-SHOWN_TYPES = ("text", "textarea", "integer", "decimal", "date", "choice", "multichoice", "yesno")
-
-
 def _step_details(submissions, locale: str):
     """What each step decided, in the words of its form: decisions, reasons, commendation details."""
     steps = []
@@ -152,17 +152,8 @@ def _step_details(submissions, locale: str):
         values = []
         for field in form.value_fields:
             value = submission.data.get(field.name)
-            if field.type not in SHOWN_TYPES or value in (None, "", []):
-                continue
-            if field.type in ("choice", "multichoice"):
-                chosen = value if isinstance(value, list) else [value]
-                labels_by_value = {v: labels.localized(text, locale) for v, text in field.choices}
-                value = ", ".join(labels_by_value.get(v, v) for v in chosen)
-            elif field.type == "yesno":
-                value = _("Có") if value else _("Không")
-            elif field.type == "date":
-                value = format_date(value)
-            values.append((field.label(locale), value))
+            if field.in_summary and value not in (None, "", []):
+                values.append((field.label(locale), field.display(value, locale)))
         steps.append({"submission": submission, "title": form.title(locale), "values": values})
     return steps
 
@@ -257,12 +248,11 @@ def _form_values(form, source) -> MultiDict:
         value = source.get(field.name)
         if value is None:
             continue
-        if isinstance(value, list):
-            values.setlist(field.name, [str(v) for v in value])
-        elif isinstance(value, bool):
-            values[field.name] = "yes" if value else "no"
-        else:
-            values[field.name] = str(value)
+        try:
+            values.setlist(field.name, field.formdata(value))
+        except JSONTypeError:
+            # A pre-filled value of another type (a path into an older form's answers) is not shown.
+            continue
     return values
 
 
@@ -295,6 +285,8 @@ def task(task_id: int):
     form = form_for(task.form_version)
     locale = str(get_locale() or "vi")
     context = prefill_context(dossier, form)
+    self_task = scoring_tasks(dossier.process_definition.manifest).get("self")
+    self_form = compiled_for(dossier.process_definition).user_tasks[self_task].form_key if self_task else None
     errors, status = {}, 200
     if request.method == "POST":
         uploads, upload_errors = _uploads_of(form)
@@ -325,6 +317,7 @@ def task(task_id: int):
         values=values,
         errors=errors,
         context=context,
+        self_scores=context.get(self_form) if self_form and self_form != form.key else None,
         evidence=_evidence_by_field(dossier, form),
         locale=locale,
     ), status

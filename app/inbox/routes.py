@@ -3,13 +3,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from app import labels
 from app.extensions import db
 from app.inbox import bp
 from app.inbox.query import InboxFilter, inbox_query
-from app.models import AdminUnit, utcnow
+from app.models import OFFICIAL_ROLES, AdminUnit, utcnow
 from app.services.dossiers import claim_task, release_task
 from app.services.errors import Conflict
+from app.titles import title_choices
 from app.web import redirect_back
 
 
@@ -17,7 +17,7 @@ def _filter_units(user):
     """Units an official may filter by: the communes (and districts) inside their jurisdiction."""
     units = []
     for assignment in user.roles:
-        if assignment.role in ("household", "admin"):
+        if assignment.role not in OFFICIAL_ROLES:
             continue
         units.extend(
             db.session.scalars(
@@ -54,7 +54,7 @@ def index():
         page=page,
         filters=filters,
         units=_filter_units(current_user),
-        titles=labels.TITLE,
+        titles=title_choices(),
         now=now,
     )
 

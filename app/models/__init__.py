@@ -8,12 +8,19 @@ from app.models.dossier import (
     Submission,
 )
 from app.models.events import AuditEvent, Notification, OutboxMessage
-from app.models.procedure import FormDefinition, FormVersion, ProcessDefinition, ProcessForm
+from app.models.procedure import (
+    FormDefinition,
+    FormVersion,
+    ProcedureActivation,
+    ProcessDefinition,
+    ProcessForm,
+)
 from app.models.types import utcnow
 from app.models.unit import AdminUnit, HouseholdMember, Subject, UnitLevel
-from app.models.user import OFFICIAL_ROLES, ROLES, ApiToken, RoleAssignment, User
+from app.models.user import APPLICANT_ROLES, OFFICIAL_ROLES, ROLES, ApiToken, RoleAssignment, User
 
 __all__ = [
+    "APPLICANT_ROLES",
     "DOSSIER_STATUSES",
     "FINAL_STATUSES",
     "OFFICIAL_ROLES",
@@ -30,6 +37,7 @@ __all__ = [
     "HumanTask",
     "Notification",
     "OutboxMessage",
+    "ProcedureActivation",
     "ProcessDefinition",
     "ProcessForm",
     "RoleAssignment",

@@ -27,6 +27,8 @@ class Dossier(db.Model):
     process_definition_id: Mapped[int] = mapped_column(db.ForeignKey("process_definition.id"))
     # Deferred: lists and the inbox never need the workflow state, only a step does.
     state: Mapped[str] = mapped_column(db.Text, deferred=True)
+    # The format the state was written in, so stored states can be upgraded when the engine changes.
+    serializer_version: Mapped[str | None] = mapped_column(db.String(16))
     status: Mapped[str] = mapped_column(db.String(20), index=True, default="in_progress")
     status_reason: Mapped[str | None] = mapped_column(db.Text)
     current_step: Mapped[str | None] = mapped_column(db.String(255))

@@ -26,6 +26,41 @@ class ProcessDefinition(db.Model):
 
     forms: Mapped[list["ProcessForm"]] = relationship(back_populates="process_definition")
 
+    @property
+    def serves(self) -> dict:
+        """The title this version serves (key, labels, code prefix), as its manifest declares it."""
+        return self.manifest["serves"]
+
+    @property
+    def title_key(self) -> str:
+        return self.manifest["serves"]["title"]
+
+
+class ProcedureActivation(db.Model):
+    """Which procedure version new dossiers of a title use: in one province, or everywhere (no province).
+
+    A province's own row wins over the everywhere row; ``scope`` makes "one row per title and scope"
+    a plain unique constraint (NULLs would not collide).
+    """
+
+    __tablename__ = "procedure_activation"
+    __table_args__ = (db.UniqueConstraint("title", "scope"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(db.String(64), index=True)
+    scope: Mapped[str] = mapped_column(db.String(40))
+    province_id: Mapped[int | None] = mapped_column(db.ForeignKey("admin_unit.id"))
+    process_definition_id: Mapped[int] = mapped_column(db.ForeignKey("process_definition.id"), index=True)
+    activated_by_id: Mapped[int | None] = mapped_column(db.ForeignKey("user_account.id"))
+    activated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    process_definition: Mapped[ProcessDefinition] = relationship()
+    province = relationship("AdminUnit")
+
+    @staticmethod
+    def scope_of(province_id: int | None) -> str:
+        return "*" if province_id is None else f"unit:{province_id}"
+
 
 class FormDefinition(db.Model):
     __tablename__ = "form_definition"

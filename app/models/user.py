@@ -9,8 +9,17 @@ from app.extensions import db
 from app.models.types import UTCDateTime, utcnow
 from app.models.unit import AdminUnit
 
-ROLES = ("household", "commune_officer", "district_officer", "emulation_committee", "admin")
-OFFICIAL_ROLES = ("commune_officer", "district_officer", "emulation_committee")
+# Applicants act only on their own subjects' dossiers, whatever unit the role is held at; officials act
+# on their unit's subtree. Which steps a role does is the procedures' business (lanes), not the code's.
+APPLICANT_ROLES = ("household",)
+OFFICIAL_ROLES = (
+    "village_head",
+    "commune_officer",
+    "commune_chairman",
+    "district_officer",
+    "emulation_committee",
+)
+ROLES = (*APPLICANT_ROLES, *OFFICIAL_ROLES, "admin")
 
 
 class User(UserMixin, db.Model):

@@ -21,6 +21,7 @@ from app.models import (
     ProcessDefinition,
     Subject,
     Submission,
+    UnitLevel,
     User,
 )
 from app.services import audit
@@ -28,18 +29,23 @@ from app.services.errors import Conflict, InvalidInput, NotFound, StepFailed
 from app.services.evidence import PendingUpload, add_evidence
 from app.services.jurisdiction import can_act_on_task, can_see_dossier
 from app.services.outbox import add_job
-from app.services.procedures import RUNTIME, compiled_for, form_for, form_version_ids, latest_definition
+from app.services.procedures import compiled_for, definition_for, form_for, form_version_ids, runtime
 from app.services.uow import commit, rollback
 from forms import score_submission, validate_submission
-from workflow import StepResult, TaskNotReady, WorkflowStepError
+from workflow import StepResult, TaskNotReady, WorkflowStepError, scoring_tasks
 
-CODE_PREFIXES = {"gia_dinh_hoc_tap": "GDHT"}
 MIN_YEAR, MAX_YEAR = 2000, 2100
 
 
-def _dossier_code(title: str, year: int, dossier_id: int) -> str:
-    prefix = CODE_PREFIXES.get(title, title[:6].upper())
-    return f"{prefix}-{year}-{dossier_id:06d}"
+def _dossier_code(definition: ProcessDefinition, year: int, dossier_id: int) -> str:
+    return f"{definition.serves['code_prefix']}-{year}-{dossier_id:06d}"
+
+
+def _level_names(codes) -> str:
+    names = dict(
+        db.session.execute(select(UnitLevel.code, UnitLevel.name_vi).where(UnitLevel.code.in_(codes))).all()
+    )
+    return ", ".join(names.get(code, code) for code in codes)
 
 
 def open_dossier(subject: Subject, title: str, year: int, *, actor: User, now: datetime) -> Dossier:
@@ -48,9 +54,12 @@ def open_dossier(subject: Subject, title: str, year: int, *, actor: User, now: d
         raise NotFound(_("Không tìm thấy đối tượng."))
     if not isinstance(year, int) or not MIN_YEAR <= year <= MAX_YEAR:
         raise InvalidInput({"year": [_("Năm đánh giá phải từ %(a)s đến %(b)s.", a=MIN_YEAR, b=MAX_YEAR)]})
-    definition = latest_definition(title)
+    definition = definition_for(title, subject.unit)
     if definition is None:
-        raise NotFound(_("Danh hiệu này chưa có quy trình được triển khai."))
+        raise NotFound(_("Danh hiệu này chưa có quy trình được áp dụng cho địa bàn của đối tượng."))
+    subject_kind = definition.serves.get("subject_kind")
+    if subject_kind is not None and subject.kind != subject_kind:
+        raise Conflict(_("Danh hiệu này không dành cho loại đối tượng này."))
     ancestor_levels = {unit.level_code for unit in subject.unit.ancestors()}
     missing = sorted(
         lane["level"]
@@ -64,7 +73,7 @@ def open_dossier(subject: Subject, title: str, year: int, *, actor: User, now: d
             _(
                 "Quy trình của danh hiệu này cần đơn vị cấp %(levels)s, nhưng đơn vị của đối tượng không có "
                 "cấp đó. Vui lòng liên hệ quản trị hệ thống.",
-                levels=", ".join(missing),
+                levels=_level_names(missing),
             )
         )
     duplicate = db.session.scalar(
@@ -94,18 +103,11 @@ def open_dossier(subject: Subject, title: str, year: int, *, actor: User, now: d
     except IntegrityError:
         rollback()
         raise Conflict(_("Đối tượng đã có hồ sơ danh hiệu này cho năm %(year)s.", year=year)) from None
-    dossier.code = _dossier_code(title, year, dossier.id)
-    reminder_days = current_app.config.get("COMMUNE_REMINDER_DAYS") or definition.manifest.get(
-        "defaults", {}
-    ).get("commune_reminder_days", 10)
-    start_data = {
-        "dossier_id": dossier.id,
-        "subject_id": subject.id,
-        "year": year,
-        "commune_reminder_days": int(reminder_days),
-    }
+    dossier.code = _dossier_code(definition, year, dossier.id)
+    # The procedure's own defaults (reminder days...) come from its manifest, merged by the runtime.
+    start_data = {"dossier_id": dossier.id, "subject_id": subject.id, "year": year}
     try:
-        result = RUNTIME.start(compiled_for(definition), data=start_data, now=now)
+        result = runtime().start(compiled_for(definition), data=start_data, now=now)
     except WorkflowStepError as exc:
         rollback()
         raise StepFailed(_("Quy trình gặp lỗi khi khởi tạo hồ sơ: %(error)s", error=str(exc))) from exc
@@ -119,13 +121,13 @@ def open_dossier(subject: Subject, title: str, year: int, *, actor: User, now: d
             obj=dossier,
             details={"title": title, "year": year, "procedure_version": definition.version},
         )
-        _apply_step(dossier, definition, result, actor=actor, now=now)
+        apply_step(dossier, definition, result, actor=actor, now=now)
 
-    _save(write)
+    save_step(write)
     return dossier
 
 
-def _save(write: Callable[[], None]) -> None:
+def save_step(write: Callable[[], None]) -> None:
     """Apply a step's writes and commit them as one transaction.
 
     Another step that committed on the same dossier first makes the row-version check (or a unique
@@ -140,7 +142,7 @@ def _save(write: Callable[[], None]) -> None:
         raise Conflict(_("Hồ sơ vừa được người khác xử lý. Vui lòng tải lại trang.")) from None
 
 
-def _unit_for(dossier: Dossier, level: str):
+def unit_for(dossier: Dossier, level: str):
     """The unit that holds a task of ``level``: the subject's own unit, or its ancestor at that level."""
     if level == "subject":
         return dossier.subject.unit
@@ -154,7 +156,7 @@ def _unit_for(dossier: Dossier, level: str):
     return target
 
 
-def _apply_step(
+def apply_step(
     dossier: Dossier,
     definition: ProcessDefinition,
     result: StepResult,
@@ -168,6 +170,7 @@ def _apply_step(
         raise StepFailed(_("Quy trình kết thúc ở một sự kiện chưa được gán trạng thái hồ sơ."))
     # Every dossier column is set before the flush below, so the row is written once per step.
     dossier.state = result.state
+    dossier.serializer_version = result.serializer_version
     dossier.next_timer_at = result.next_timer_at
     dossier.updated_at = now
     data = result.data or {}
@@ -178,11 +181,7 @@ def _apply_step(
     if result.completed:
         dossier.status = result.end_state
         dossier.completed_at = now
-    elif (
-        completed is not None
-        and completed.role != "household"
-        and any(task.level == "subject" for task in result.ready_tasks)
-    ):
+    elif completed is not None and completed.subject_id is None and _returned_to_subject(result):
         dossier.status = "returned"
     else:
         dossier.status = "in_progress"
@@ -198,7 +197,7 @@ def _apply_step(
     for task in result.ready_tasks:
         if task.id in open_rows:
             continue
-        unit = _unit_for(dossier, task.level)
+        unit = unit_for(dossier, task.level)
         row = HumanTask(
             dossier=dossier,
             task_id=task.id,
@@ -295,15 +294,10 @@ def submit_task(
         checked = validate_submission(form, formdata, locale=locale, evidence_ids=evidence_ids)
         if not checked.valid:
             raise InvalidInput(checked.errors, _("Dữ liệu chưa hợp lệ, vui lòng kiểm tra lại."), checked.form)
-        data = _without_inapplicable_scores(form, checked.data)
-        variables = {form.key: data}
-        score = None
-        if form.scoring is not None and _scores_apply(form, data):
-            score = score_submission(form, data, locale="vi")
-            variables.update(score.outputs(form))
+        data, variables, score = step_variables(form, checked.data)
         definition = dossier.process_definition
         try:
-            result = RUNTIME.complete_task(
+            result = runtime().complete_task(
                 compiled_for(definition),
                 dossier.state,
                 task.task_id,
@@ -314,6 +308,8 @@ def submit_task(
         except TaskNotReady:
             raise Conflict(_("Công việc này đã được xử lý.")) from None
         except WorkflowStepError as exc:
+            rollback()
+            record_step_failure(dossier.id, task.name, exc, actor=actor, now=now)
             raise StepFailed(_("Quy trình gặp lỗi ở bước này: %(error)s", error=str(exc))) from exc
     except Exception:
         rollback()
@@ -337,7 +333,7 @@ def submit_task(
                 submitted_at=now,
             )
         )
-        dossier.status_reason = _status_reason(task.name, data, score)
+        dossier.status_reason = _status_reason(definition.manifest, task.name, data, score, result)
         decision = form.field("decision") if any(f.name == "decision" for f in form.value_fields) else None
         audit.record(
             "task.completed",
@@ -355,10 +351,37 @@ def submit_task(
                 "form_version_id": task.form_version_id,
             },
         )
-        _apply_step(dossier, definition, result, actor=actor, now=now, completed=task)
+        apply_step(dossier, definition, result, actor=actor, now=now, completed=task)
 
-    _save(write)
+    save_step(write)
     return dossier
+
+
+def step_variables(form, data: dict):
+    """What a validated submission puts into the workflow: its data under the form key, plus the
+    scoring outputs when its scores apply. Returns ``(data, variables, score or None)``."""
+    data = _without_inapplicable_scores(form, data)
+    variables = {form.key: data}
+    score = None
+    if form.scoring is not None and _scores_apply(form, data):
+        score = score_submission(form, data, locale="vi")
+        variables.update(score.outputs(form))
+    return data, variables, score
+
+
+def record_step_failure(
+    dossier_id: int, task: str | None, error: Exception, *, actor: User | None, now
+) -> None:
+    """Keep a failed step visible to admins (the dossier's history and the incidents page), in a
+    transaction of its own: the step itself was rolled back and changed nothing."""
+    audit.record(
+        "step.failed",
+        actor=actor,
+        at=now,
+        dossier_id=dossier_id,
+        details={"task": task, "error": str(error)[:2000]},
+    )
+    commit()
 
 
 def _applies(field, data: dict) -> bool:
@@ -388,14 +411,21 @@ def _choice_label(field, value) -> dict | None:
     return None
 
 
-def _status_reason(task_name: str, data: dict, score) -> str | None:
-    """The sentence the applicant reads about why the dossier stands where it does."""
-    decision = data.get("decision")
-    if decision in ("return_to_household", "return_to_commune", "reject"):
-        return data.get("reason") or data.get("comment") or None
-    if score is not None and task_name != "self_report" and not score.passed:
+def _returned_to_subject(result: StepResult) -> bool:
+    return any(task.level == "subject" for task in result.ready_tasks)
+
+
+def _status_reason(manifest: dict, task_name: str, data: dict, score, result: StepResult) -> str | None:
+    """The sentence the applicant reads about why the dossier stands where it does: set when the step
+    sends the dossier back to the applicant or ends it without recognition, from the official score's
+    shortfalls or the reason the official wrote."""
+    ended_unrecognized = result.completed and result.end_state not in manifest.get("recognized_states", [])
+    if not (ended_unrecognized or _returned_to_subject(result)):
+        return None
+    official = scoring_tasks(manifest).get("official") == task_name
+    if official and score is not None and not score.passed:
         return " ".join(score.shortfalls)
-    return None
+    return data.get("reason") or data.get("comment") or None
 
 
 def _open_task(human_task_id: int, actor: User) -> HumanTask:
@@ -488,7 +518,7 @@ def fire_due_timers(*, now: datetime) -> int:
             continue
         definition = dossier.process_definition
         try:
-            result = RUNTIME.fire_due_timers(compiled_for(definition), dossier.state, now=now)
+            result = runtime().fire_due_timers(compiled_for(definition), dossier.state, now=now)
         except WorkflowStepError as exc:
             rollback()
             current_app.logger.error("timer of dossier %s failed: %s", dossier_id, exc)
@@ -496,10 +526,10 @@ def fire_due_timers(*, now: datetime) -> int:
 
         def write(dossier=dossier, definition=definition, result=result):
             audit.record("timer.fired", actor=None, at=now, dossier_id=dossier.id)
-            _apply_step(dossier, definition, result, actor=None, now=now)
+            apply_step(dossier, definition, result, actor=None, now=now)
 
         try:
-            _save(write)
+            save_step(write)
             fired += 1
         except Conflict:
             continue

@@ -1,22 +1,30 @@
-"""Who may see and act on what: a role at a unit covers that unit's subtree; households see their own."""
+"""Who may see and act on what.
+
+An official's role at a unit covers that unit's subtree. An applicant acts only on the tasks of its own
+subjects: a task of a lane at level ``subject`` carries the subject it belongs to, and that subject's
+account is the only one that may act on it, whatever role names the procedure gives the lane.
+"""
 
 from sqlalchemy import and_, false, or_, select, true
 
-from app.models import Dossier, HumanTask, Subject, User
+from app.models import OFFICIAL_ROLES, Dossier, HumanTask, Subject, User
 
 
 def _own_subjects(user: User):
     return select(Subject.id).where(Subject.account_id == user.id)
 
 
+def _official_assignments(user: User):
+    return [a for a in user.roles if a.role in OFFICIAL_ROLES]
+
+
 def task_scope(user: User):
     """SQL condition selecting the tasks ``user`` may work on."""
-    clauses = [and_(HumanTask.role == "household", HumanTask.subject_id.in_(_own_subjects(user)))]
-    for assignment in user.roles:
-        if assignment.role in ("household", "admin"):
-            continue
+    clauses = [and_(HumanTask.subject_id.is_not(None), HumanTask.subject_id.in_(_own_subjects(user)))]
+    for assignment in _official_assignments(user):
         clauses.append(
             and_(
+                HumanTask.subject_id.is_(None),
                 HumanTask.role == assignment.role,
                 HumanTask.unit_path.startswith(assignment.unit.path, autoescape=True),
             )
@@ -29,9 +37,7 @@ def dossier_scope(user: User):
     if user.is_admin:
         return true()
     clauses = [Dossier.subject_id.in_(_own_subjects(user))]
-    for assignment in user.roles:
-        if assignment.role in ("household", "admin"):
-            continue
+    for assignment in _official_assignments(user):
         clauses.append(Dossier.unit_path.startswith(assignment.unit.path, autoescape=True))
     return or_(*clauses) if clauses else false()
 
@@ -39,12 +45,12 @@ def dossier_scope(user: User):
 def can_see_dossier(user: User, dossier: Dossier) -> bool:
     if user.is_admin or dossier.subject.account_id == user.id:
         return True
-    return any(
-        a.role not in ("household", "admin") and dossier.unit_path.startswith(a.unit.path) for a in user.roles
-    )
+    return any(dossier.unit_path.startswith(a.unit.path) for a in _official_assignments(user))
 
 
 def can_act_on_task(user: User, task: HumanTask) -> bool:
-    if task.role == "household":
-        return task.subject_id is not None and task.dossier.subject.account_id == user.id
-    return any(a.role == task.role and task.unit_path.startswith(a.unit.path) for a in user.roles)
+    if task.subject_id is not None:
+        return task.dossier.subject.account_id == user.id
+    return any(
+        a.role == task.role and task.unit_path.startswith(a.unit.path) for a in _official_assignments(user)
+    )

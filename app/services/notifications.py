@@ -10,7 +10,7 @@ from app.models import Dossier, HumanTask, Notification, RoleAssignment, User
 
 def eligible_users(task: HumanTask) -> list[User]:
     """Every active account that may work on ``task``: holders of its role at its unit or above."""
-    if task.role == "household":
+    if task.subject_id is not None:
         account = task.dossier.subject.account_id
         users = [db.session.get(User, account)] if account else []
         return [u for u in users if u and u.active]

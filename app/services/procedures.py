@@ -1,40 +1,58 @@
-"""Deploying procedures and forms, and getting their compiled forms back cheaply."""
+"""Procedures as data: deploying versions, activating them per title and province, and getting their
+compiled forms back cheaply. Which version a new dossier runs is decided here, in one place."""
 
+import json
 from datetime import datetime
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import FormDefinition, FormVersion, ProcessDefinition, ProcessForm, User
+from app.models import (
+    AdminUnit,
+    FormDefinition,
+    FormVersion,
+    ProcedureActivation,
+    ProcessDefinition,
+    ProcessForm,
+    User,
+)
 from app.services import audit
+from app.services.errors import NotFound
 from app.services.uow import commit
 from forms import FormDefinitionError, load_form_definition
 from workflow import (
     CompiledProcedure,
+    Problem,
     ProcedureError,
     ProcedurePackage,
     WorkflowRuntime,
+    cached_procedure,
     compile_procedure,
     load_procedure_folder,
     restore_procedure,
 )
 
-# One runtime per process: it holds the serializer and the sandboxed script engine, both reusable.
-RUNTIME = WorkflowRuntime()
+
+def init_runtime(app) -> None:
+    """One runtime per app: it holds the serializers and the sandboxed script engine, both reusable,
+    and the time budget of a step (``SCRIPT_BUDGET_SECONDS``; a bad value fails at start-up)."""
+    app.extensions["workflow_runtime"] = WorkflowRuntime(
+        step_budget_seconds=app.config["SCRIPT_BUDGET_SECONDS"]
+    )
 
 
-_COMPILED: dict[str, CompiledProcedure] = {}
+def runtime() -> WorkflowRuntime:
+    return current_app.extensions["workflow_runtime"]
 
 
 def compiled_for(definition: ProcessDefinition) -> CompiledProcedure:
     """The compiled procedure of a deployed version; its stored spec is read once per process."""
-    compiled = _COMPILED.get(definition.sha256)
-    if compiled is None:
-        compiled = restore_procedure(definition.sha256, definition.serialized_spec, definition.manifest)
-        _COMPILED[definition.sha256] = compiled
-    return compiled
+    return cached_procedure(definition.sha256) or restore_procedure(
+        definition.sha256, definition.serialized_spec, definition.manifest
+    )
 
 
 # Form versions are immutable, so a parsed definition can be kept for the life of the process.
@@ -59,15 +77,6 @@ def form_version_ids(definition: ProcessDefinition) -> dict[str, int]:
             )
         ).all()
     )
-
-
-def latest_definition(key: str) -> ProcessDefinition | None:
-    return db.session.scalars(
-        select(ProcessDefinition)
-        .where(ProcessDefinition.key == key, ProcessDefinition.status == "active")
-        .order_by(ProcessDefinition.version.desc())
-        .limit(1)
-    ).first()
 
 
 def publish_form_version(full_key: str, definition, *, actor: User | None, now: datetime) -> FormVersion:
@@ -98,27 +107,45 @@ def publish_form_version(full_key: str, definition, *, actor: User | None, now: 
     return version
 
 
+def check_package(package: ProcedurePackage, *, remember: bool = False):
+    """Every deploy-time check on a package: ``(compiled or None, parsed forms, problems)``."""
+    problems: list[Problem] = []
+    compiled = None
+    try:
+        compiled = compile_procedure(package, remember=remember)
+    except ProcedureError as exc:
+        problems.extend(exc.problems)
+    forms = {}
+    for key, raw in sorted(package.forms.items()):
+        try:
+            forms[key] = load_form_definition(raw)
+        except FormDefinitionError as exc:
+            problems.extend(Problem(message, file=f"forms/{key}.json") for message in exc.errors)
+    return compiled, forms, problems
+
+
+def validate_package(package: ProcedurePackage) -> list[Problem]:
+    """The problems that would stop ``package`` from deploying; nothing is stored."""
+    return check_package(package)[2]
+
+
 def deploy_procedure(
     package: ProcedurePackage, *, actor: User | None, now: datetime
 ) -> tuple[ProcessDefinition, bool]:
     """Deploy a procedure package as a new version, unless the same sources are already deployed.
 
-    Raises ``ProcedureError`` listing every problem found (hostile XML, unsafe scripts, bad forms...).
+    Raises ``ProcedureError`` listing every problem found (hostile XML, unsafe scripts, bad forms...);
+    then nothing is stored. The first version deployed for a title nobody has activated yet becomes
+    active everywhere, so a fresh installation works without an extra step.
     """
     existing = db.session.scalars(
         select(ProcessDefinition).where(ProcessDefinition.sha256 == package.sha256)
     ).first()
     if existing is not None:
         return existing, False
-    compiled = compile_procedure(package)
-    forms, errors = {}, []
-    for key, raw in sorted(package.forms.items()):
-        try:
-            forms[key] = load_form_definition(raw)
-        except FormDefinitionError as exc:
-            errors.extend(f"forms/{key}.json: {message}" for message in exc.errors)
-    if errors:
-        raise ProcedureError(errors)
+    compiled, forms, problems = check_package(package, remember=True)
+    if problems:
+        raise ProcedureError(problems)
     last = db.session.scalar(
         select(func.max(ProcessDefinition.version)).where(ProcessDefinition.key == package.key)
     )
@@ -130,6 +157,7 @@ def deploy_procedure(
         sources={
             "bpmn": {name: data.decode("utf-8") for name, data in package.bpmn.items()},
             "dmn": {name: data.decode("utf-8") for name, data in package.dmn.items()},
+            "forms": {name: data.decode("utf-8") for name, data in package.forms.items()},
         },
         serialized_spec=compiled.serialized_spec,
         deployed_by_id=actor.id if actor else None,
@@ -147,8 +175,107 @@ def deploy_procedure(
         obj=definition,
         details={"key": package.key, "version": definition.version, "sha256": package.sha256},
     )
+    title_active = db.session.scalar(
+        select(ProcedureActivation.id).where(ProcedureActivation.title == definition.title_key).limit(1)
+    )
+    if title_active is None:
+        _activate(definition, None, actor=actor, now=now)
     commit()
     return definition, True
+
+
+def package_of(definition: ProcessDefinition) -> ProcedurePackage:
+    """The package a version was deployed from (same sha256), for download and for editing."""
+    sources = definition.sources
+    forms = sources.get("forms")
+    if forms is None:
+        # Versions deployed before the form sources were kept: the published forms are the same JSON.
+        forms = {
+            pf.form_key: json.dumps(pf.form_version.definition, ensure_ascii=False) for pf in definition.forms
+        }
+    return ProcedurePackage(
+        key=definition.key,
+        manifest=definition.manifest,
+        bpmn={name: text.encode() for name, text in sources["bpmn"].items()},
+        dmn={name: text.encode() for name, text in sources.get("dmn", {}).items()},
+        forms={name: text.encode() for name, text in forms.items()},
+    )
+
+
+def _province_path_id(unit: AdminUnit) -> int:
+    # The materialised path starts with the root of the unit's tree: its province.
+    return int(unit.path.strip("/").split("/")[0])
+
+
+def definition_for(title: str, unit: AdminUnit) -> ProcessDefinition | None:
+    """The version new dossiers of ``title`` in ``unit`` run: the province's own activation, else the
+    one for everywhere. The only place that rule lives."""
+    province_scope = ProcedureActivation.scope_of(_province_path_id(unit))
+    rows = db.session.execute(
+        select(ProcedureActivation.scope, ProcessDefinition)
+        .join(ProcessDefinition, ProcessDefinition.id == ProcedureActivation.process_definition_id)
+        .where(ProcedureActivation.title == title, ProcedureActivation.scope.in_((province_scope, "*")))
+    ).all()
+    by_scope = {scope: definition for scope, definition in rows}
+    return by_scope.get(province_scope) or by_scope.get("*")
+
+
+def _activate(
+    definition: ProcessDefinition, province: AdminUnit | None, *, actor: User | None, now: datetime
+) -> ProcedureActivation:
+    scope = ProcedureActivation.scope_of(province.id if province else None)
+    row = db.session.scalars(
+        select(ProcedureActivation).where(
+            ProcedureActivation.title == definition.title_key, ProcedureActivation.scope == scope
+        )
+    ).first()
+    previous = row.process_definition if row is not None else None
+    if row is None:
+        row = ProcedureActivation(
+            title=definition.title_key, scope=scope, province_id=province and province.id
+        )
+        db.session.add(row)
+    row.process_definition = definition
+    row.activated_by_id = actor.id if actor else None
+    row.activated_at = now
+    db.session.flush()
+    audit.record(
+        "procedure.activated",
+        actor=actor,
+        at=now,
+        obj=definition,
+        details={
+            "key": definition.key,
+            "version": definition.version,
+            "title": definition.title_key,
+            "province": province.code if province else None,
+            "replaces": f"{previous.key} v{previous.version}" if previous is not None else None,
+        },
+    )
+    return row
+
+
+def activate_version(
+    definition: ProcessDefinition, province_code: str | None, *, actor: User | None, now: datetime
+) -> ProcedureActivation:
+    """Make ``definition`` the version new dossiers of its title use in a province (or everywhere)."""
+    province = None
+    if province_code is not None:
+        province = db.session.scalar(select(AdminUnit).where(AdminUnit.code == province_code))
+        if province is None or province.parent_id is not None:
+            raise NotFound(_("Không tìm thấy tỉnh/thành phố có mã %(code)s.", code=province_code))
+    row = _activate(definition, province, actor=actor, now=now)
+    commit()
+    return row
+
+
+def get_version(key: str, version: int) -> ProcessDefinition:
+    definition = db.session.scalar(
+        select(ProcessDefinition).where(ProcessDefinition.key == key, ProcessDefinition.version == version)
+    )
+    if definition is None:
+        raise NotFound(_("Không tìm thấy phiên bản quy trình."))
+    return definition
 
 
 def shipped_packages() -> list[ProcedurePackage]:

@@ -1,9 +1,18 @@
 """The administrative tree: levels, units and their materialised paths."""
 
+import csv
+import io
+import re
+from datetime import datetime
+
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import AdminUnit, UnitLevel
+from app.models import AdminUnit, UnitLevel, User
+from app.services import audit
+from app.services.errors import InvalidInput, NotFound
+from app.services.uow import commit
 
 LEVELS = (
     ("province", "Tỉnh / Thành phố", "Province / City", 1),
@@ -47,11 +56,117 @@ def import_official_units(*, province_code: int | None = None) -> dict:
         number = int(province.code.value)
         if province_code is not None and number != province_code:
             continue
-        provinces[number], _ = ensure_unit(f"P{number:02d}", province.name, "province")
+        provinces[number], _created = ensure_unit(f"P{number:02d}", _clean_name(province.name), "province")
     for ward in vp.Ward.iter_all():
         parent = provinces.get(int(ward.province_code.value))
         if parent is None:
             continue
-        ensure_unit(f"X{int(ward.code.value):05d}", ward.name, "commune", parent)
+        ensure_unit(f"X{int(ward.code.value):05d}", _clean_name(ward.name), "commune", parent)
         communes += 1
     return {"provinces": len(provinces), "communes": communes}
+
+
+# --------------------------------------------------------------------------------------- villages
+
+MAX_VILLAGES_PER_BATCH = 500
+_UNIT_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,31}")
+
+
+def _clean_name(value) -> str:
+    # Imported names carry double spaces ("Xã  Phú Hữu"); one space is what people type and search for.
+    return " ".join(str(value or "").split())
+
+
+def _next_village_codes(commune: AdminUnit, taken: set[str]):
+    number = 1
+    while True:
+        code = f"{commune.code}-V{number}"
+        if code not in taken:
+            taken.add(code)
+            yield code
+        number += 1
+
+
+def add_villages(commune_id: int, rows: list[dict], *, actor: User | None, now: datetime) -> list[AdminUnit]:
+    """Add villages (thôn, ấp, tổ dân phố) under a commune: all of them, or none when any row is wrong.
+
+    Units from ``units import`` stop at communes; procedures with a village step need this level.
+    ``rows`` are ``{"name": ..., "code": ...}`` (code optional, ``line`` the row's line in an uploaded
+    file). Errors are keyed ``row N``: the file's line, else the row's 1-based position.
+    """
+    commune = db.session.get(AdminUnit, commune_id)
+    if commune is None or commune.level_code != "commune":
+        raise NotFound(_("Không tìm thấy xã/phường."))
+    if not rows:
+        raise InvalidInput({"rows": [_("Chưa có thôn, tổ dân phố nào để thêm.")]})
+    if len(rows) > MAX_VILLAGES_PER_BATCH:
+        raise InvalidInput(
+            {"rows": [_("Mỗi lần thêm tối đa %(n)s thôn, tổ dân phố.", n=MAX_VILLAGES_PER_BATCH)]}
+        )
+    wanted = {str(row.get("code") or "").strip() for row in rows} - {""}
+    taken_codes = set(
+        db.session.scalars(
+            select(AdminUnit.code).where(
+                AdminUnit.code.in_(wanted) | AdminUnit.code.startswith(f"{commune.code}-V", autoescape=True)
+            )
+        )
+    )
+    taken_names = {
+        name.lower()
+        for name in db.session.scalars(select(AdminUnit.name).where(AdminUnit.parent_id == commune.id))
+    }
+    errors: dict[str, list[str]] = {}
+    cleaned = []
+    for number, row in enumerate(rows, start=1):
+        name, code = _clean_name(row.get("name")), str(row.get("code") or "").strip()
+        problems = []
+        if not name:
+            problems.append(_("Thiếu tên thôn, tổ dân phố."))
+        elif len(name) > 200:
+            problems.append(_("Tên tối đa 200 ký tự."))
+        elif name.lower() in taken_names:
+            problems.append(_("Xã/phường đã có “%(name)s”.", name=name))
+        if code and not _UNIT_CODE.fullmatch(code):
+            problems.append(_("Mã gồm tối đa 32 chữ cái không dấu, số, gạch ngang hoặc gạch dưới."))
+        elif code and code in taken_codes:
+            problems.append(_("Mã %(code)s đã được dùng.", code=code))
+        if problems:
+            errors[f"row {row.get('line', number)}"] = problems
+            continue
+        taken_names.add(name.lower())
+        if code:
+            taken_codes.add(code)
+        cleaned.append((name, code))
+    if errors:
+        raise InvalidInput(errors, _("Chưa thêm thôn, tổ dân phố nào: vui lòng sửa các dòng bị lỗi."))
+    codes = _next_village_codes(commune, taken_codes)
+    added = [ensure_unit(code or next(codes), name, "village", commune)[0] for name, code in cleaned]
+    audit.record(
+        "unit.villages_added",
+        actor=actor,
+        at=now,
+        obj=commune,
+        details={"commune": commune.code, "villages": [unit.code for unit in added]},
+    )
+    commit()
+    return added
+
+
+def parse_village_csv(data: bytes) -> list[dict]:
+    """Rows of a CSV with a ``ten`` (or ``name``) column and an optional ``ma`` (or ``code``) column."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInput({"file": [_("Tệp CSV phải dùng bảng mã UTF-8.")]}) from None
+    reader = csv.DictReader(io.StringIO(text))
+    headers = {(h or "").strip().lower(): h for h in reader.fieldnames or []}
+    name_column = headers.get("ten") or headers.get("tên") or headers.get("name")
+    if name_column is None:
+        raise InvalidInput({"file": [_("Tệp CSV cần cột “ten” (tên thôn, tổ dân phố) ở dòng đầu.")]})
+    code_column = headers.get("ma") or headers.get("mã") or headers.get("code")
+    rows = []
+    for row in reader:
+        if any((value or "").strip() for value in row.values() if isinstance(value, str)):
+            code = row.get(code_column) if code_column else None
+            rows.append({"name": row.get(name_column), "code": code, "line": reader.line_num})
+    return rows

@@ -14,13 +14,27 @@ def _state(app, dossier_id):
             dossier.row_version,
             dossier.status,
             db.session.scalar(db.select(db.func.count(Submission.id))),
-            db.session.scalar(db.select(db.func.count(AuditEvent.id))),
+            # The failure itself is recorded for admins; nothing else may change.
+            db.session.scalar(
+                db.select(db.func.count(AuditEvent.id)).where(AuditEvent.action != "step.failed")
+            ),
             db.session.scalar(db.select(db.func.count(OutboxMessage.id))),
         )
 
 
+def _failures(app, dossier_id):
+    from app.extensions import db
+    from app.models import AuditEvent
+
+    with app.app_context():
+        return db.session.scalars(
+            db.select(AuditEvent.details).where(
+                AuditEvent.action == "step.failed", AuditEvent.dossier_id == dossier_id
+            )
+        ).all()
+
+
 def test_engine_failure_mid_step_changes_nothing_and_says_so(app, api, monkeypatch):
-    from app.services import procedures
     from workflow import WorkflowStepError
 
     dossier_id = api.open_dossier()
@@ -30,11 +44,13 @@ def test_engine_failure_mid_step_changes_nothing_and_says_so(app, api, monkeypat
     def broken(*args, **kwargs):
         raise WorkflowStepError("phần tử 'rate_dossier': lỗi giả lập")
 
-    monkeypatch.setattr(procedures.RUNTIME, "complete_task", broken)
+    monkeypatch.setattr(app.extensions["workflow_runtime"], "complete_task", broken)
     response = api.post("demo-household", f"/tasks/{task['id']}/complete", json={"data": self_report()})
     assert response.status_code == 500
     assert "rate_dossier" in response.get_json()["error"]["message"]
     assert _state(app, dossier_id) == before
+    [failure] = _failures(app, dossier_id)
+    assert failure["task"] == "self_report" and "rate_dossier" in failure["error"]
 
     monkeypatch.undo()
     assert api.complete("demo-household", dossier_id, "self_report", self_report())["status"] == "in_progress"

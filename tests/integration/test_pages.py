@@ -105,7 +105,7 @@ def test_commune_form_is_prefilled_with_the_self_score(web, api):
     assert 'id="f-c2a" name="c2a"' in page
     c2a = page.split('id="f-c2a"')[1].split(">")[0]
     assert 'value="6"' in c2a
-    assert "Hộ tự chấm" in page
+    assert "Tự chấm" in page
 
 
 def test_interface_switches_to_english(web):

@@ -90,10 +90,10 @@ def test_a_bad_form_definition_is_refused_at_deploy(app_ctx):
 def test_deploy_is_keyed_by_content_and_dossiers_keep_their_version(app_ctx, api):
     from app.extensions import db
     from app.models import Dossier, ProcessDefinition, utcnow
-    from app.services.procedures import deploy_procedure, latest_definition
+    from app.services.procedures import deploy_procedure, get_version
     from tests.helpers import walk
 
-    first = latest_definition("gia_dinh_hoc_tap")
+    first = get_version("gia_dinh_hoc_tap", 1)
     again, created = deploy_procedure(_package(), actor=None, now=utcnow())
     assert (again.id, created) == (first.id, False)
 
@@ -101,7 +101,12 @@ def test_deploy_is_keyed_by_content_and_dossiers_keep_their_version(app_ctx, api
     changed = _package(bpmn=_bpmn(lambda t: t.replace('name="Chấm điểm cấp xã"', 'name="Chấm điểm (xã)"')))
     second, created = deploy_procedure(changed, actor=None, now=utcnow())
     assert created and second.version == first.version + 1
-    assert db.session.scalar(db.select(db.func.count(ProcessDefinition.id))) == 2
+    assert (
+        db.session.scalar(
+            db.select(db.func.count(ProcessDefinition.id)).where(ProcessDefinition.key == "gia_dinh_hoc_tap")
+        )
+        == 2
+    )
     assert db.session.get(Dossier, dossier_id).process_definition_id == first.id
     # Spec stored once per version; each dossier's state carries only a reference to it.
     state = db.session.get(Dossier, dossier_id).state
@@ -130,7 +135,9 @@ def test_seed_demo_is_idempotent(app_ctx):
         )
 
     before = counts()
-    assert before[:3] == (1 + 2 + 4 + 8, 80, 10)
+    # Four-level Cần Thơ (city, 2 districts, 4 communes, 8 villages, 80 households) beside the post-2025
+    # tree (province, 2 wards, 4 areas, 20 households); 10 + 9 demo accounts.
+    assert before[:3] == (1 + 2 + 4 + 8 + 1 + 2 + 4, 80 + 20, 10 + 9)
     result = app_ctx.test_cli_runner().invoke(args=["seed-demo"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output) == {"households_added": 0, "procedures_deployed": 0}

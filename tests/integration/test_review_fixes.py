@@ -87,7 +87,8 @@ def test_a_subject_in_a_tree_without_districts_is_told_before_anything_starts(ap
     api.token("ho-hai-cap", "matkhau123")
     response = api.post("ho-hai-cap", "/dossiers", json={"title": "gia_dinh_hoc_tap", "year": 2026})
     assert response.status_code == 409
-    assert "district" in response.get_json()["error"]["message"]
+    # The level is named in words the reader knows, not by its code.
+    assert "Quận / Huyện" in response.get_json()["error"]["message"]
     assert api.get("ho-hai-cap", "/dossiers").get_json()["total"] == 0
 
 

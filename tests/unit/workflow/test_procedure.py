@@ -167,9 +167,71 @@ def test_lane_without_mapping_is_refused(package):
     assert "lane_city" in message and "City" in message
 
 
-def test_user_task_without_form_key_is_refused(package):
-    message = errors_of(mutate_bpmn(package, ' camunda:formKey="city_commendation"', ""))
-    assert "city_commendation" in message and "formKey" in message
+def test_user_task_without_any_form_is_refused(package):
+    forms = {k: v for k, v in package.forms.items() if k != "city_commendation"}
+    without_key = mutate_bpmn(
+        dataclasses.replace(package, forms=forms), ' camunda:formKey="city_commendation"', ""
+    )
+    message = errors_of(without_key)
+    assert "city_commendation" in message and "formKey" in message and "formData" in message
+
+
+FORM_DATA = """<bpmn:extensionElements><camunda:formData>
+  <camunda:formField id="books" label="Số sách" type="long">
+    <camunda:validation><camunda:constraint name="required" /><camunda:constraint name="min" config="0" />
+    <camunda:constraint name="max" config="500" /></camunda:validation></camunda:formField>
+  <camunda:formField id="kind" label="Loại" type="enum">
+    <camunda:value id="paper" name="Sách giấy" />
+    <camunda:value id="ebook" name="Sách điện tử" /></camunda:formField>
+  <camunda:formField id="agreed" label="Đồng ý" type="boolean" />
+  <camunda:formField id="note" label="Ghi chú" type="string">
+    <camunda:validation><camunda:constraint name="maxlength" config="200" /></camunda:validation>
+  </camunda:formField>
+  <camunda:formField id="on" label="Ngày" type="date" />
+</camunda:formData>"""
+
+
+def _with_form_data(package, fields: str):
+    """The city step drawn as Camunda Modeler draws a generated task form: inline fields, no formKey."""
+    from workflow import package_files, package_from_files
+
+    files = package_files(package)
+    del files["forms/city_commendation.json"]
+    text = files["process.bpmn"].decode()
+    start = text.index('<bpmn:userTask id="city_commendation"')
+    opening_end = text.index(">", start) + 1
+    opening = text[start:opening_end].replace(' camunda:formKey="city_commendation"', "")
+    text = text[:start] + opening + text[opening_end:].replace("<bpmn:extensionElements>", fields, 1)
+    files["process.bpmn"] = text.encode()
+    return package_from_files(files)
+
+
+def test_inline_form_data_becomes_the_task_form(package):
+    drawn = _with_form_data(package, FORM_DATA)
+    proc = compile_procedure(drawn, remember=False)
+    assert proc.user_tasks["city_commendation"].form_key == "city_commendation"
+    form = json.loads(drawn.forms["city_commendation"])
+    assert [(f["name"], f["type"]) for f in form["fields"]] == [
+        ("books", "integer"),
+        ("kind", "choice"),
+        ("agreed", "yesno"),
+        ("note", "text"),
+        ("on", "date"),
+    ]
+    books = form["fields"][0]
+    assert (books["min"], books["max"], books["required"]) == (0, 500, True)
+    assert form["fields"][1]["choices"][1] == {"value": "ebook", "label": {"vi": "Sách điện tử"}}
+    assert form["fields"][3]["max_length"] == 200
+    from forms import load_form_definition
+
+    assert load_form_definition(drawn.forms["city_commendation"]).key == "city_commendation"
+
+
+def test_an_inline_field_of_an_unsupported_type_is_refused_at_its_task(package):
+    with pytest.raises(ProcedureError) as info:
+        _with_form_data(package, FORM_DATA.replace('type="date"', 'type="file"'))
+    assert [(p.element, p.file) for p in info.value.problems] == [("city_commendation", "process.bpmn")]
+    assert "'file'" in info.value.errors[0]
 
 
 def test_missing_form_is_refused(package):

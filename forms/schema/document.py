@@ -1,0 +1,162 @@
+"""The JSON Schema of a whole definition, assembled from the document's own shapes and the
+sub-schema of every registered field type."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from forms.fields import FIELD_TYPES, FieldType
+from forms.fields.base import COMMON_REQUIRED
+from forms.shapes import (
+    LABEL,
+    NON_NEGATIVE_INTEGER,
+    POSITIVE_INTEGER,
+    SNAKE_CASE,
+    Ref,
+    Shape,
+    whole,
+)
+
+DIALECT = "https://json-schema.org/draft/2020-12/schema"
+NOT_AN_OBJECT = "phải là một đối tượng."
+
+FLOOR_RATIO = Shape("floor_ratio", {"type": "number", "minimum": 0, "maximum": 1}, "phải là số từ 0 đến 1.")
+VARIABLE_NAME = Shape(
+    "variable_name",
+    {"type": "string", "pattern": whole("[A-Za-z_][A-Za-z0-9_]*")},
+    "phải là tên biến hợp lệ (chữ, số, dấu gạch dưới).",
+)
+OUTPUTS = Shape(
+    "outputs",
+    {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {"total": VARIABLE_NAME.ref(), "passed": VARIABLE_NAME.ref()},
+    },
+    'phải là đối tượng dạng {"total": "...", "passed": "..."}.',
+    atomic=False,
+    unknown_message=lambda key: 'khóa không được hỗ trợ (chỉ có "total", "passed").',
+)
+CRITERION = Shape(
+    "criterion",
+    {
+        "type": "object",
+        "required": ["key", "label", "max_points"],
+        "additionalProperties": False,
+        "properties": {"key": SNAKE_CASE.ref(), "label": LABEL.ref(), "max_points": POSITIVE_INTEGER.ref()},
+    },
+    NOT_AN_OBJECT,
+    atomic=False,
+)
+CRITERIA = Shape(
+    "criteria",
+    {"type": "array", "minItems": 1, "items": CRITERION.ref()},
+    "phải là danh sách tiêu chí không rỗng.",
+    atomic=False,
+)
+SCORING = Shape(
+    "scoring",
+    {
+        "type": "object",
+        "required": ["criteria", "pass_total"],
+        "additionalProperties": False,
+        "properties": {
+            "criteria": CRITERIA.ref(),
+            "pass_total": NON_NEGATIVE_INTEGER.ref(),
+            "criterion_floor_ratio": FLOOR_RATIO.ref(),
+            "outputs": OUTPUTS.ref(),
+        },
+    },
+    NOT_AN_OBJECT,
+    atomic=False,
+)
+
+
+def field_shape(types: Mapping[str, FieldType]) -> Shape:
+    """Any field: the common keys here, the rest in the sub-schema its ``type`` selects."""
+    names = list(types)
+    field_type = Shape(
+        "field_type",
+        {"enum": names},
+        lambda value: f"kiểu trường không hợp lệ {value!r}; các kiểu hợp lệ: {', '.join(names)}.",
+    )
+    dispatch = [
+        {
+            "if": {"required": ["type"], "properties": {"type": {"const": name}}},
+            "then": kind.definition_shape().ref(),
+        }
+        for name, kind in types.items()
+    ]
+    schema = {
+        "type": "object",
+        "required": list(COMMON_REQUIRED),
+        "properties": {"name": SNAKE_CASE.ref(), "type": field_type.ref()},
+        "allOf": dispatch,
+    }
+    return Shape("field", schema, NOT_AN_OBJECT, atomic=False)
+
+
+def form_shape(types: Mapping[str, FieldType]) -> Shape:
+    fields = Shape(
+        "fields",
+        {"type": "array", "minItems": 1, "items": field_shape(types).ref()},
+        "phải là danh sách trường không rỗng.",
+        atomic=False,
+    )
+    schema = {
+        "type": "object",
+        "required": ["key", "title", "fields"],
+        "additionalProperties": False,
+        "properties": {
+            "key": SNAKE_CASE.ref(),
+            "title": LABEL.ref(),
+            "description": LABEL.ref(),
+            "fields": fields.ref(),
+            "scoring": SCORING.ref(),
+        },
+    }
+    return Shape("form", schema, "Định nghĩa biểu mẫu phải là một đối tượng JSON.", atomic=False)
+
+
+def build(types: Mapping[str, FieldType] = FIELD_TYPES) -> tuple[dict[str, Any], dict[str, Shape]]:
+    """The schema as plain JSON, and every shape it uses by ``$defs`` name (the root as "form")."""
+    root = form_shape(types)
+    shapes: dict[str, Shape] = {}
+    _collect(root.schema, shapes)
+    document = {
+        "$schema": DIALECT,
+        "title": "Form definition",
+        "description": (
+            "A form of a BPMN user task (docs/forms.md). Generated from the field types in forms/fields "
+            "by `python -m forms.schema`; do not edit by hand. Meaning (references to other fields, "
+            "criteria sums, ordered bounds, regular expressions) is checked by load_form_definition."
+        ),
+        **root.schema,
+        "$defs": {name: shapes[name].schema for name in sorted(shapes)},
+    }
+    # A JSON round trip turns the Ref helpers into plain dicts.
+    return json.loads(json.dumps(document)), {**shapes, "form": root}
+
+
+def _collect(node: Any, shapes: dict[str, Shape]) -> None:
+    """Every shape that ``node`` refers to, directly or through other shapes."""
+    if isinstance(node, Ref):
+        _add(node.shape, shapes)
+    elif isinstance(node, Mapping):
+        for value in node.values():
+            _collect(value, shapes)
+    elif isinstance(node, list | tuple):
+        for value in node:
+            _collect(value, shapes)
+
+
+def _add(shape: Shape, shapes: dict[str, Shape]) -> None:
+    known = shapes.get(shape.name)
+    if known is None:
+        shapes[shape.name] = shape
+        _collect(shape.schema, shapes)
+    elif known.schema != shape.schema:
+        # Two types defining a shape of the same name differently would silently share one.
+        raise ValueError(f"two different shapes are called {shape.name!r}")

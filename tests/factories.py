@@ -1,0 +1,113 @@
+"""Factories for tests that need more people than the demo has: extra households, dossiers at any step.
+
+The demo has one household account per commune; jurisdiction tests also need a second household in the
+same village and one in another village of the same commune. Accounts and roles are made by the same
+services the application uses, so a factory household holds exactly what a demo household holds.
+"""
+
+import struct
+import zlib
+from dataclasses import dataclass
+
+from tests.helpers import TITLE, YEAR, ApiClient, city, commune_accept, district, self_report
+
+FACTORY_PASSWORD = "matkhau123"  # noqa: S105  (test accounts only)
+
+# The officials of the demo who take a dossier of each demo commune through its steps.
+OFFICIALS_OF = {
+    "DEMO-AH": ("demo-commune", "demo-district"),
+    "DEMO-XK": ("demo-commune-c", "demo-district"),
+    "DEMO-NA": ("demo-commune-b", "demo-district-b"),
+    "DEMO-MK": ("demo-commune-d", "demo-district-b"),
+}
+STEPS = ("self_report", "commune_scoring", "district_verification", "city_commendation")
+
+
+@dataclass(frozen=True)
+class Household:
+    username: str
+    user_id: int
+    subject_id: int
+    village_code: str
+
+
+def make_household(
+    app,
+    username: str,
+    village_code: str,
+    *,
+    name: str | None = None,
+    password: str = FACTORY_PASSWORD,
+) -> Household:
+    """A household subject in ``village_code`` with its own account holding the household role there."""
+    from sqlalchemy import func, select
+
+    from app.extensions import db
+    from app.models import AdminUnit, HouseholdMember, Subject, utcnow
+    from app.services import accounts
+
+    with app.app_context():
+        village = db.session.scalar(select(AdminUnit).where(AdminUnit.code == village_code))
+        assert village is not None, f"no unit {village_code}"
+        count = db.session.scalar(select(func.count(Subject.id)).where(Subject.unit_id == village.id))
+        head = name or f"Người thử {username}"
+        subject = Subject(
+            code=f"{village_code}-T{count + 1:03d}",
+            kind="household",
+            name=f"Hộ {head}",
+            unit=village,
+            address=f"Số {count + 1}, {village.name}",
+        )
+        subject.members.append(
+            HouseholdMember(full_name=head, birth_year=1980, relation="Chủ hộ", is_head=True)
+        )
+        db.session.add(subject)
+        db.session.commit()
+        user = accounts.create_user(username, subject.name, password, actor=None, now=utcnow())
+        accounts.assign_role(user.id, "household", village_code, actor=None, now=utcnow())
+        subject = db.session.get(Subject, subject.id)
+        subject.account_id = user.id
+        db.session.commit()
+        return Household(username, user.id, subject.id, village_code)
+
+
+def step_data(step: str) -> dict:
+    """Valid data (as JSON for the API) that completes ``step`` towards recognition."""
+    return {
+        "self_report": self_report(),
+        "commune_scoring": commune_accept(),
+        "district_verification": district("approve"),
+        "city_commendation": city(),
+    }[step]
+
+
+def step_form(step: str) -> dict:
+    """The same data as a browser posts it."""
+    return {name: str(value) for name, value in step_data(step).items()}
+
+
+def walk_dossier(api: ApiClient, household: str, commune_code: str, *, to: str, year: int = YEAR) -> int:
+    """Open a dossier for ``household`` (living in ``commune_code`` of the demo tree) and complete steps,
+    each by the demo official who holds it, until ``to`` is the open step."""
+    commune_officer, district_officer = OFFICIALS_OF[commune_code]
+    response = api.post(household, "/dossiers", json={"title": TITLE, "year": year})
+    assert response.status_code == 201, response.get_json()
+    dossier_id = response.get_json()["id"]
+    actors = dict(zip(STEPS, (household, commune_officer, district_officer, "demo-city"), strict=True))
+    for step in STEPS:
+        if step == to:
+            return dossier_id
+        api.complete(actors[step], dossier_id, step, step_data(step))
+    raise AssertionError(f"unknown step {to}")
+
+
+def png_bytes() -> bytes:
+    """A valid 1×1 PNG: evidence content that every upload check accepts."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body) & 0xFFFFFFFF)
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    pixels = zlib.compress(b"\x00\xff\xff\xff")
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
