@@ -32,6 +32,7 @@ from app.services.procedures import (
     compiled_for,
     deploy_procedure,
     get_version,
+    package_download,
     package_of,
     validate_package,
 )
@@ -45,7 +46,6 @@ from workflow import (
     load_procedure_zip,
     package_files,
     package_from_files,
-    package_to_zip,
 )
 
 TEMPLATES = Path(__file__).parent / "procedure_templates"
@@ -245,13 +245,8 @@ def _flash_deployed(definition, created: bool) -> None:
 @bp.route("/procedures/<key>/versions/<int:version>/package")
 @admin_required
 def procedure_package(key: str, version: int):
-    definition = get_version(key, version)
-    return send_file(
-        BytesIO(package_to_zip(package_of(definition))),
-        mimetype="application/zip",
-        as_attachment=True,
-        download_name=f"{definition.key}-v{definition.version}.zip",
-    )
+    data, name = package_download(get_version(key, version))
+    return send_file(BytesIO(data), mimetype="application/zip", as_attachment=True, download_name=name)
 
 
 def _scope_description(province: AdminUnit | None) -> str:

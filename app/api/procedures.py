@@ -14,9 +14,9 @@ from app.models import utcnow
 from app.services.dossiers import MAX_YEAR, MIN_YEAR
 from app.services.errors import InvalidInput
 from app.services.migration import MigrationUnsafe, migrate_batch, migrate_dossier
-from app.services.procedures import activate_version, deploy_procedure, get_version, package_of
+from app.services.procedures import activate_version, deploy_procedure, get_version, package_download
 from app.services.replay import MAX_REPLAY, replay_version
-from workflow import Problem, ProcedureError, load_procedure_zip, package_to_zip
+from workflow import Problem, ProcedureError, load_procedure_zip
 
 
 def admin_api(view):
@@ -85,13 +85,8 @@ def procedures_upload():
 @bp.route("/procedures/<key>/versions/<int:version>/package")
 @admin_api
 def procedure_package(key: str, version: int):
-    definition = get_version(key, version)
-    return send_file(
-        BytesIO(package_to_zip(package_of(definition))),
-        mimetype="application/zip",
-        as_attachment=True,
-        download_name=f"{definition.key}-v{definition.version}.zip",
-    )
+    data, name = package_download(get_version(key, version))
+    return send_file(BytesIO(data), mimetype="application/zip", as_attachment=True, download_name=name)
 
 
 @bp.route("/procedures/<key>/versions/<int:version>/activate", methods=["POST"])

@@ -32,6 +32,7 @@ from workflow import (
     cached_procedure,
     compile_procedure,
     load_procedure_folder,
+    package_to_zip,
     restore_procedure,
 )
 
@@ -200,6 +201,11 @@ def package_of(definition: ProcessDefinition) -> ProcedurePackage:
         dmn={name: text.encode() for name, text in sources.get("dmn", {}).items()},
         forms={name: text.encode() for name, text in forms.items()},
     )
+
+
+def package_download(definition: ProcessDefinition) -> tuple[bytes, str]:
+    """A version's package as zip bytes, and the file name it downloads as."""
+    return package_to_zip(package_of(definition)), f"{definition.key}-v{definition.version}.zip"
 
 
 def _province_path_id(unit: AdminUnit) -> int:

@@ -182,10 +182,9 @@ def test_endless_dmn_cell_is_stopped(runtime, package):
 )
 def test_huge_values_are_refused_before_they_are_built(runtime, package, script, what):
     proc = with_reminder_script(package, script)
-    message, elapsed = stopped(fire_reminder(runtime, proc), "send_commune_reminder")
+    message, _elapsed = stopped(fire_reminder(runtime, proc), "send_commune_reminder")
+    # Refused by the size check itself (its own message), not by running into the deadline.
     assert what in message
-    # Refused by the size check itself, not by running into the deadline.
-    assert elapsed < BUDGET
 
 
 @pytest.mark.parametrize(
@@ -249,7 +248,10 @@ def test_the_budget_resets_for_the_next_step(runtime, package):
         assert [t.bpmn_id for t in after.ready_tasks] == ["district_verification"]
 
 
-def test_other_requests_keep_being_served_while_a_step_loops(runtime, package, proc):
+def test_other_requests_keep_being_served_while_a_step_loops(package, proc):
+    # A long budget: the point is that other steps finish while one loops, not how fast it is stopped,
+    # and on a loaded two-core machine a short budget could end the loop before the other step is done.
+    runtime = WorkflowRuntime(step_budget_seconds=3.0)
     looping = with_reminder_script(package, "while True: pass")
     fire = fire_reminder(runtime, looping)
     outcome = {}
