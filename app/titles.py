@@ -4,25 +4,44 @@ from flask import g, has_request_context
 from sqlalchemy import select
 
 from app.extensions import db
-from app.labels import localized
+from app.labels import STATUS, localized
 from app.models import ProcessDefinition, Subject
 from app.services.procedures import definition_for
 
 
+def _manifests() -> list[dict]:
+    if has_request_context() and "procedure_manifests" in g:
+        return g.procedure_manifests
+    manifests = db.session.scalars(
+        select(ProcessDefinition.manifest).order_by(ProcessDefinition.deployed_at, ProcessDefinition.id)
+    ).all()
+    if has_request_context():
+        g.procedure_manifests = manifests
+    return manifests
+
+
 def catalogue() -> dict[str, dict]:
     """title key → what the newest deployed version serving it declares (label, code prefix...)."""
-    if has_request_context() and "title_catalogue" in g:
-        return g.title_catalogue
     found: dict[str, dict] = {}
-    for manifest in db.session.scalars(
-        select(ProcessDefinition.manifest).order_by(ProcessDefinition.deployed_at, ProcessDefinition.id)
-    ):
+    for manifest in _manifests():
         serves = manifest.get("serves") or {}
         if serves.get("title"):
             found[serves["title"]] = serves
-    if has_request_context():
-        g.title_catalogue = found
     return found
+
+
+def status_label(status: str | None) -> str:
+    """The words for a dossier outcome: the built-in ones, else what a procedure's manifest declares
+    (a procedure may end in outcomes of its own)."""
+    if not status:
+        return ""
+    if status in STATUS:
+        return str(STATUS[status])
+    for manifest in reversed(_manifests()):
+        declared = (manifest.get("status_labels") or {}).get(status)
+        if declared:
+            return localized(declared)
+    return status
 
 
 def title_label(title: str | None, locale: str | None = None) -> str:

@@ -68,6 +68,7 @@ def register_template_helpers(app: Flask) -> None:
         current_locale=lambda: str(get_locale() or "vi"),
         form_has=lambda form, name: any(f.name == name for f in form.fields),
         title_label=titles.title_label,
+        status_label=titles.status_label,
     )
 
 

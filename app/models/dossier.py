@@ -52,7 +52,8 @@ class Dossier(db.Model):
 
     @property
     def is_final(self) -> bool:
-        return self.status in FINAL_STATUSES
+        # A procedure may end in outcomes of its own; reaching any end is what makes a dossier final.
+        return self.completed_at is not None
 
 
 class HumanTask(db.Model):

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import undefer
 
 from app.extensions import db
-from app.models import FINAL_STATUSES, Dossier, User
+from app.models import Dossier, User
 from app.services import audit
 from app.services.dossiers import apply_step, save_step, unit_for
 from app.services.errors import Conflict, NotFound, StepFailed
@@ -118,7 +118,7 @@ def migrate_batch(
     source, target = get_version(key, from_version), get_version(key, to_version)
     ids = db.session.scalars(
         select(Dossier.id)
-        .where(Dossier.process_definition_id == source.id, Dossier.status.not_in(FINAL_STATUSES))
+        .where(Dossier.process_definition_id == source.id, Dossier.completed_at.is_(None))
         .order_by(Dossier.id)
     ).all()
     if len(ids) > limit:

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
-from app.models import FINAL_STATUSES, Dossier, FormVersion, ProcessDefinition, ProcessForm, Submission
+from app.models import Dossier, FormVersion, ProcessDefinition, ProcessForm, Submission
 from app.services.dossiers import step_variables
 from app.services.procedures import compiled_for, form_for, runtime
 from workflow.replay import ReplayStep, replay
@@ -58,7 +58,7 @@ def replay_version(candidate: ProcessDefinition, *, year: int, limit: int | None
     dossiers = db.session.scalars(
         select(Dossier)
         .options(joinedload(Dossier.subject))
-        .where(Dossier.title == candidate.title_key, Dossier.year == year, Dossier.status.in_(FINAL_STATUSES))
+        .where(Dossier.title == candidate.title_key, Dossier.year == year, Dossier.completed_at.is_not(None))
         .order_by(Dossier.id)
         .limit(min(limit or MAX_REPLAY, MAX_REPLAY))
     ).all()

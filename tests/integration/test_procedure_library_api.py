@@ -322,3 +322,19 @@ def test_the_form_definition_schema_is_served_as_published_in_the_repository(cli
         (ROOT / "forms" / "schema" / "form-definition.schema.json").read_text(encoding="utf-8")
     )
     assert response.get_json() == published
+
+
+def test_a_procedure_may_end_in_an_outcome_of_its_own_with_its_own_words(app, api, web):
+    manifest = json.loads(package_files()["procedure.json"])
+    manifest["end_states"]["end_no_star"] = "chua_dat_sao"
+    manifest["status_labels"] = {"chua_dat_sao": {"vi": "Chưa đạt ngôi sao", "en": "No star yet"}}
+    assert upload(api, package_files(**{"procedure.json": json.dumps(manifest).encode()})).status_code == 201
+    dossier_id = api.post("demo-household", "/dossiers", json={"title": TITLE, "year": 2026}).get_json()["id"]
+    api.complete("demo-household", dossier_id, "report_books", {"books": 2})
+    done = api.complete("demo-commune", dossier_id, "confirm_books", {"decision": "confirm", "books": 2})
+    assert done["status"] == "chua_dat_sao" and done["current_tasks"] == []
+    web.login("demo-household")
+    assert "Chưa đạt ngôi sao" in web.get(f"/dossiers/{dossier_id}").get_data(as_text=True)
+    # An ended dossier is final whatever its outcome is called: nothing can move it any more.
+    moved = api.post("demo-admin", f"/dossiers/{dossier_id}/migrate", json={"to_version": 1, "dry_run": True})
+    assert moved.status_code == 409
