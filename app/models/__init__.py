@@ -6,6 +6,7 @@ from app.models.dossier import (
     EvidenceFile,
     HumanTask,
     Submission,
+    TaskDraft,
 )
 from app.models.events import AuditEvent, Notification, OutboxMessage
 from app.models.procedure import (
@@ -43,6 +44,7 @@ __all__ = [
     "RoleAssignment",
     "Subject",
     "Submission",
+    "TaskDraft",
     "UnitLevel",
     "User",
     "utcnow",

@@ -96,6 +96,20 @@ class HumanTask(db.Model):
         return self.state == "open" and self.due_at is not None and self.due_at < now
 
 
+class TaskDraft(db.Model):
+    """Answers saved without validation by whoever holds a task, to come back to; theirs alone, and
+    gone once the task is completed."""
+
+    __tablename__ = "task_draft"
+    __table_args__ = (db.UniqueConstraint("human_task_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    human_task_id: Mapped[int] = mapped_column(db.ForeignKey("human_task.id"), index=True)
+    user_id: Mapped[int] = mapped_column(db.ForeignKey("user_account.id"))
+    data: Mapped[dict] = mapped_column(db.JSON)
+    saved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Submission(db.Model):
     """What was submitted at a step, with the form version used and the computed score."""
 

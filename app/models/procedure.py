@@ -63,11 +63,17 @@ class ProcedureActivation(db.Model):
 
 
 class FormDefinition(db.Model):
+    """A form (criteria set) by key: its immutable published versions and, while an admin edits it, a draft."""
+
     __tablename__ = "form_definition"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(db.String(128), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The definition being edited in the builder; publishing turns it into the next version.
+    draft: Mapped[dict | None] = mapped_column(db.JSON, deferred=True)
+    draft_saved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    draft_saved_by_id: Mapped[int | None] = mapped_column(db.ForeignKey("user_account.id"))
 
     versions: Mapped[list["FormVersion"]] = relationship(
         back_populates="form_definition", order_by="FormVersion.version"
