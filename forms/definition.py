@@ -131,6 +131,7 @@ class _Loader:
             scoring=scoring,
             raw=self.raw,
             sha256=hashlib.sha256(canonical_json(self.raw).encode("utf-8")).hexdigest(),
+            legal_basis=tuple(dict(document) for document in doc.get("legal_basis", ())),
         )
 
     # -- scoring ----------------------------------------------------------

@@ -156,6 +156,8 @@ class FormDefinition:
     scoring: ScoringDefinition | None
     raw: dict[str, Any]
     sha256: str
+    # The documents the form follows, as written in the definition (number, date, issuer, title).
+    legal_basis: tuple[dict[str, str], ...] = ()
 
     def title(self, locale: str = DEFAULT_LOCALE) -> str:
         return localize(self.title_text, locale)
@@ -178,6 +180,7 @@ class FormDefinition:
             "key": self.key,
             "title": self.title(locale),
             "description": self.description(locale),
+            "legal_basis": [dict(document) for document in self.legal_basis],
             "fields": [field_.to_api(locale) for field_ in self.fields],
         }
 

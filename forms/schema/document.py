@@ -98,6 +98,27 @@ def field_shape(types: Mapping[str, FieldType]) -> Shape:
     return Shape("field", schema, NOT_AN_OBJECT, atomic=False)
 
 
+# The documents a criteria set follows (decision number, date, issuer): shown on the form and in the API.
+LEGAL_BASIS = Shape(
+    "legal_basis",
+    {
+        "type": "array",
+        "items": {
+            "type": "object",
+            "required": ["number", "issuer"],
+            "additionalProperties": False,
+            "properties": {
+                "number": {"type": "string", "minLength": 1, "maxLength": 100},
+                "date": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},
+                "issuer": {"type": "string", "minLength": 1, "maxLength": 200},
+                "title": {"type": "string", "maxLength": 500},
+            },
+        },
+    },
+    "phải là danh sách văn bản {number, date (YYYY-MM-DD), issuer, title}.",
+)
+
+
 def form_shape(types: Mapping[str, FieldType]) -> Shape:
     fields = Shape(
         "fields",
@@ -113,6 +134,7 @@ def form_shape(types: Mapping[str, FieldType]) -> Shape:
             "key": SNAKE_CASE.ref(),
             "title": LABEL.ref(),
             "description": LABEL.ref(),
+            "legal_basis": LEGAL_BASIS.ref(),
             "fields": fields.ref(),
             "scoring": SCORING.ref(),
         },
