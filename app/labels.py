@@ -42,6 +42,10 @@ ACTION = {
     "dossier.migrated": _l("Chuyển hồ sơ sang phiên bản quy trình khác"),
     "procedure.deployed": _l("Triển khai phiên bản quy trình"),
     "procedure.activated": _l("Áp dụng phiên bản quy trình"),
+    "form.created": _l("Tạo biểu mẫu"),
+    "form.draft_saved": _l("Lưu bản nháp biểu mẫu"),
+    "form.draft_discarded": _l("Bỏ bản nháp biểu mẫu"),
+    "form.published": _l("Công bố phiên bản biểu mẫu"),
     "step.failed": _l("Bước xử lý gặp lỗi"),
 }
 NOTIFICATION = {

@@ -19,14 +19,20 @@ from forms.baseform import RESERVED_NAMES
 from forms.fields import FIELD_TYPES, FieldContext
 from forms.messages import Label
 from forms.model import (
+    BANDS,
+    LEVELS,
+    THRESHOLD,
     CriterionDefinition,
     FieldDefinition,
     FormDefinition,
+    Grade,
+    Knockout,
     RequiredIf,
     ScoringDefinition,
 )
 from forms.schema import structure_checker
-from forms.schema.errors import Path, Problem
+from forms.schema.errors import Path, Problem, Validator
+from forms.scoring import NOT_ACHIEVED, NOT_MET
 
 # FIELD_TYPES and the model classes stay importable from here for existing callers.
 __all__ = [
@@ -139,29 +145,130 @@ class _Loader:
     def scoring(self, raw: Mapping[str, Any] | None) -> ScoringDefinition | None:
         if raw is None:
             return None
-        criteria = self.criteria(raw.get("criteria", ()))
-        pass_total = raw.get("pass_total", 0)
+        given = self.raw["scoring"]
+        rule = raw.get("rule")
+        if rule is None and "rule" not in given:
+            # The flat form of the threshold rule, as every form had it before "rule" existed.
+            rule, rule_path = raw, ("scoring",)
+            kind = THRESHOLD
+            if "pass_total" not in given:
+                self.report(("scoring", "pass_total"), "bắt buộc phải có.")
+        else:
+            rule, rule_path = rule or {}, ("scoring", "rule")
+            kind = rule.get("kind")
+            for key in ("pass_total", "criterion_floor_ratio"):
+                if key in given:
+                    self.report(("scoring", key), 'không dùng cùng "rule": đặt trong "rule".')
+        criteria = self.criteria(raw.get("criteria", ()), kind)
         max_total = sum(c.max_points for c in criteria)
+        pass_total = rule.get("pass_total", 0)
         if criteria and pass_total > max_total:
-            self.report(("scoring", "pass_total"), f"{pass_total} lớn hơn tổng điểm tối đa ({max_total}).")
+            self.report(rule_path + ("pass_total",), f"{pass_total} lớn hơn tổng điểm tối đa ({max_total}).")
+        grades: tuple[Grade, ...] = ()
+        if kind == BANDS:
+            grades = self.bands(rule.get("bands", ()), max_total if criteria else None)
+            pass_total = self.pass_from(rule.get("pass_from"), grades)
+        elif kind == LEVELS:
+            grades = self.levels(rule.get("levels", ()))
+        outputs = dict(raw.get("outputs", {}))
+        if kind == LEVELS and "total" in outputs:
+            self.report(("scoring", "outputs", "total"), 'quy tắc "levels" không tính điểm.')
         return ScoringDefinition(
             criteria=criteria,
             pass_total=pass_total,
-            criterion_floor_ratio=float(raw.get("criterion_floor_ratio", 0)),
-            outputs=dict(raw.get("outputs", {})),
+            criterion_floor_ratio=float(rule.get("criterion_floor_ratio", 0)),
+            outputs=outputs,
+            kind=kind,
+            grades=grades,
+            pass_from=rule.get("pass_from"),
+            knockouts=tuple(
+                Knockout(item["field"], tuple(item["in"]), item["message"])
+                for item in raw.get("knockouts", ())
+                if isinstance(item, dict) and {"field", "in", "message"} <= item.keys()
+            ),
         )
 
-    def criteria(self, items: Iterable[Any]) -> tuple[CriterionDefinition, ...]:
+    def criteria(self, items: Iterable[Any], kind: str | None) -> tuple[CriterionDefinition, ...]:
         criteria = []
         seen: set[str] = set()
         for index, item in enumerate(items):
-            if not isinstance(item, dict) or not {"key", "label", "max_points"} <= item.keys():
+            if not isinstance(item, dict) or not {"key", "label"} <= item.keys():
                 continue
+            path = ("scoring", "criteria", index)
+            given = self.raw["scoring"]["criteria"][index]
             if item["key"] in seen:
-                self.report(("scoring", "criteria", index, "key"), f'tiêu chí "{item["key"]}" bị trùng.')
+                self.report(path + ("key",), f'tiêu chí "{item["key"]}" bị trùng.')
             seen.add(item["key"])
-            criteria.append(CriterionDefinition(item["key"], item["label"], item["max_points"]))
+            if kind == LEVELS:
+                for key in ("max_points", "floor"):
+                    if key in given:
+                        self.report(path + (key,), 'không dùng với quy tắc "levels" (không tính điểm).')
+            elif kind is not None and "max_points" not in given:
+                self.report(path + ("max_points",), f'bắt buộc với quy tắc "{kind}".')
+            max_points = item.get("max_points", 0) if kind != LEVELS else 0
+            floor = item.get("floor") if kind != LEVELS else None
+            if floor is not None and "max_points" in item and floor > max_points:
+                self.report(path + ("floor",), f"floor ({floor}) lớn hơn max_points ({max_points}).")
+            criteria.append(
+                CriterionDefinition(
+                    item["key"],
+                    item["label"],
+                    max_points,
+                    floor=floor,
+                    evidence_required=item.get("evidence_required", False),
+                    reconstructed=item.get("reconstructed", False),
+                )
+            )
         return tuple(criteria)
+
+    def bands(self, items: Iterable[Any], max_total: int | None) -> tuple[Grade, ...]:
+        bands: list[Grade] = []
+        for index, item in enumerate(items):
+            if not isinstance(item, dict) or not {"code", "label", "min_total"} <= item.keys():
+                continue
+            path = ("scoring", "rule", "bands", index)
+            if self.grade_code(item["code"], bands, path, NOT_ACHIEVED):
+                continue
+            min_total = item["min_total"]
+            if bands and min_total >= bands[-1].min_total:
+                self.report(
+                    path + ("min_total",),
+                    f"{min_total} phải nhỏ hơn min_total của mức trước ({bands[-1].min_total}): "
+                    "các mức xếp từ cao xuống thấp.",
+                )
+            if max_total is not None and min_total > max_total:
+                self.report(path + ("min_total",), f"{min_total} lớn hơn tổng điểm tối đa ({max_total}).")
+            bands.append(Grade(item["code"], item["label"], min_total))
+        return tuple(bands)
+
+    def pass_from(self, code: str | None, bands: tuple[Grade, ...]) -> int:
+        """The points the pass_from band starts at (0 when it names no band, which is reported)."""
+        for band in bands:
+            if band.code == code:
+                return band.min_total
+        if code is not None:
+            self.report(("scoring", "rule", "pass_from"), f'không có mức "{code}" trong bands.')
+        return 0
+
+    def levels(self, items: Iterable[Any]) -> tuple[Grade, ...]:
+        levels: list[Grade] = []
+        for index, item in enumerate(items):
+            if not isinstance(item, dict) or not {"code", "label"} <= item.keys():
+                continue
+            path = ("scoring", "rule", "levels", index)
+            if not self.grade_code(item["code"], levels, path, NOT_MET):
+                levels.append(Grade(item["code"], item["label"]))
+        return tuple(levels)
+
+    def grade_code(self, code: str, known: list[Grade], path: Path, reserved: str) -> bool:
+        """Report a duplicate or reserved band or level code; True when the item is to be skipped."""
+        if code == reserved:
+            self.report(path + ("code",), f'"{reserved}" là kết quả khi không đạt mức nào, không dùng làm mã.')
+            return True
+        if any(grade.code == code for grade in known):
+            self.report(path + ("code",), f'mã "{code}" bị trùng.')
+            return True
+        return False
 
     # -- fields -----------------------------------------------------------
 
@@ -201,7 +308,13 @@ class _Loader:
             if field.required_if is not None:
                 self.condition(field, by_name)
         if scoring is not None:
-            self.criteria_sums(fields, scoring)
+            if scoring.kind == LEVELS:
+                self.indicators(fields, scoring)
+            elif scoring.kind is not None:
+                self.criteria_sums(fields, scoring)
+            self.evidence(fields, scoring)
+            for index, knockout in enumerate(scoring.knockouts):
+                self.knockout(index, knockout, by_name)
 
     def condition(self, field: FieldDefinition, by_name: Mapping[str, FieldDefinition]) -> None:
         condition = field.required_if
@@ -236,6 +349,65 @@ class _Loader:
                         f'tiêu chí "{criterion.key}" ({total}).',
                     )
                 )
+
+
+    def indicators(self, fields: list[FieldDefinition], scoring: ScoringDefinition) -> None:
+        """Under "levels" a criterion's sub-items are choice fields offering every level code."""
+        codes = [level.code for level in scoring.grades]
+        for field in fields:
+            path = self.field_paths[field.name]
+            if field.field_type.scored:
+                self.late.append((path + ("type",), 'trường score không dùng với quy tắc "levels".'))
+            elif field.type == "choice" and field.criterion is not None:
+                for code in codes:
+                    if code not in field.choice_values:
+                        self.late.append(
+                            (path + ("choices",), f'thiếu mức "{code}" của scoring.rule.levels.')
+                        )
+        for index, criterion in enumerate(scoring.criteria):
+            if not any(_is_indicator(field, criterion.key) for field in fields):
+                self.late.append(
+                    (
+                        ("scoring", "criteria", index),
+                        f'tiêu chí "{criterion.key}" không có chỉ tiêu nào (trường choice có '
+                        f'"criterion": "{criterion.key}").',
+                    )
+                )
+
+    def evidence(self, fields: list[FieldDefinition], scoring: ScoringDefinition) -> None:
+        for index, criterion in enumerate(scoring.criteria):
+            files = [f for f in fields if f.type == "file" and f.criterion == criterion.key]
+            if criterion.evidence_required and not files:
+                self.late.append(
+                    (
+                        ("scoring", "criteria", index, "evidence_required"),
+                        f'tiêu chí "{criterion.key}" không có trường file nào nhận minh chứng.',
+                    )
+                )
+
+    def knockout(self, index: int, knockout: Knockout, by_name: Mapping[str, FieldDefinition]) -> None:
+        path = ("scoring", "knockouts", index)
+        target = by_name.get(knockout.field)
+        if target is None:
+            self.late.append((path + ("field",), f'không có trường "{knockout.field}" trong biểu mẫu.'))
+            return
+        schema = target.field_type.value_schema()
+        # A knock-out compares one value; a list (several choices, evidence) has no single value.
+        if not target.has_value or schema.get("type") == "array":
+            self.late.append(
+                (path + ("field",), f'trường "{target.name}" (kiểu {target.type}) không có một giá trị để so.')
+            )
+            return
+        for position, value in enumerate(knockout.values):
+            if not (Validator(schema).is_valid(value) and target.field_type.accepts_default(target, value)):
+                shown = json.dumps(value, ensure_ascii=False)
+                self.late.append(
+                    (path + ("in", position), f'{shown} không phải giá trị hợp lệ của trường "{target.name}".')
+                )
+
+
+def _is_indicator(field: FieldDefinition, criterion: str) -> bool:
+    return field.type == "choice" and field.criterion == criterion
 
 
 def _either(names: Iterable[str]) -> str:

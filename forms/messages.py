@@ -50,6 +50,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "shortfall_criterion": (
             "Tiêu chí {index} ({label}) đạt {points}/{max_points} điểm, thấp hơn {percent}% điểm tối đa."
         ),
+        "shortfall_criterion_floor": (
+            "Tiêu chí {index} ({label}) đạt {points}/{max_points} điểm, thấp hơn mức tối thiểu {floor} điểm."
+        ),
+        "shortfall_item": "Nội dung “{label}” đạt {points}/{max_points} điểm, thấp hơn mức tối thiểu {floor} điểm.",
+        "shortfall_indicator": "Tiêu chí {index} ({criterion}): chỉ tiêu “{label}” chưa đạt {level}.",
+        "evidence_required": "Tiêu chí {index} ({label}) có điểm nên cần ít nhất một minh chứng.",
+        "rating_dat": "Đạt",
+        "rating_khong_dat": "Không đạt",
+        "rating_chua_dat": "Chưa đạt",
     },
     "en": {
         "required": "This field is required.",
@@ -88,6 +97,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "shortfall_criterion": (
             "Criterion {index} ({label}) scored {points}/{max_points}, below {percent}% of its maximum."
         ),
+        "shortfall_criterion_floor": (
+            "Criterion {index} ({label}) scored {points}/{max_points}, below its minimum of {floor} points."
+        ),
+        "shortfall_item": "“{label}” scored {points}/{max_points}, below its minimum of {floor} points.",
+        "shortfall_indicator": "Criterion {index} ({criterion}): indicator “{label}” does not meet {level}.",
+        "evidence_required": "Criterion {index} ({label}) is scored, so it needs at least one piece of evidence.",
+        "rating_dat": "Achieved",
+        "rating_khong_dat": "Not achieved",
+        "rating_chua_dat": "Not met",
     },
 }
 

@@ -121,20 +121,63 @@ class FieldDefinition:
 
 @dataclass(frozen=True, eq=False)
 class CriterionDefinition:
+    """A first-level node of the scored tree; its sub-items are the fields whose ``criterion`` is ``key``."""
+
     key: str
     label_text: Label
-    max_points: int
+    # 0 under the "levels" rule, which has no points.
+    max_points: int = 0
+    # Absolute minimum points; None means the rule's criterion_floor_ratio applies.
+    floor: int | None = None
+    evidence_required: bool = False
+    # Reconstructed by the domain research rather than read in the legal text ([R] in domain.md).
+    reconstructed: bool = False
 
     def label(self, locale: str = DEFAULT_LOCALE) -> str:
         return localize(self.label_text, locale)
 
 
 @dataclass(frozen=True, eq=False)
+class Grade:
+    """A band of the "bands" rule (``min_total`` set) or a level of the "levels" rule (``min_total`` None)."""
+
+    code: str
+    label_text: Label
+    min_total: int | None = None
+
+    def label(self, locale: str = DEFAULT_LOCALE) -> str:
+        return localize(self.label_text, locale)
+
+
+@dataclass(frozen=True, eq=False)
+class Knockout:
+    """Any of ``values`` in ``field`` fails the title whatever the total."""
+
+    field: str
+    values: tuple[Any, ...]
+    message_text: Label
+
+    def message(self, locale: str = DEFAULT_LOCALE) -> str:
+        return localize(self.message_text, locale)
+
+
+# The rules of scoring.rule.kind; a scoring section without "rule" is the threshold rule.
+THRESHOLD, BANDS, LEVELS = "threshold", "bands", "levels"
+
+
+@dataclass(frozen=True, eq=False)
 class ScoringDefinition:
     criteria: tuple[CriterionDefinition, ...]
+    # The bands rule sets it to its pass_from band's min_total, so "passed needs this many points"
+    # reads the same for both point rules; 0 under "levels".
     pass_total: int
     criterion_floor_ratio: float = 0.0
     outputs: Mapping[str, str] | None = None
+    kind: str = THRESHOLD
+    # Highest first under "bands"; lowest first under "levels".
+    grades: tuple[Grade, ...] = ()
+    pass_from: str | None = None
+    knockouts: tuple[Knockout, ...] = ()
 
     @property
     def max_total(self) -> int:
@@ -145,6 +188,13 @@ class ScoringDefinition:
             if criterion.key == key:
                 return criterion
         raise KeyError(key)
+
+    def criterion_floor(self, criterion: CriterionDefinition) -> int | float:
+        """The points a criterion needs: its own ``floor``, else the ratio of its maximum."""
+        if criterion.floor is not None:
+            return criterion.floor
+        floor = criterion.max_points * self.criterion_floor_ratio
+        return int(floor) if floor.is_integer() else floor
 
 
 @dataclass(frozen=True, eq=False)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from forms.baseform import DefinedForm
 from forms.fields import JSONTypeError
 from forms.formclass import cached_form_class
 from forms.messages import DEFAULT_LOCALE, message
-from forms.model import FormDefinition
+from forms.model import FieldDefinition, FormDefinition
 from forms.multidict import MultiDict
+from forms.scoring import missing_evidence
 
 PAYLOAD_ERROR_KEY = "_payload"
 
@@ -47,12 +49,22 @@ def validate_submission(
     form = cached_form_class(definition, locale)(formdata, evidence_ids=evidence_ids)
     form.validate()
     errors = {name: list(field_errors) for name, field_errors in form.errors.items()}
+    data = form.json_data()
+    applies = partial(_condition_holds, form)
+    for name, texts in missing_evidence(definition, data, applies=applies, locale=locale).items():
+        errors.setdefault(name, []).extend(texts)
     if reject_unknown:
         known = {field.name for field in definition.value_fields} | {"csrf_token"} | set(ignore)
         for key in formdata.keys():
             if key not in known:
                 errors.setdefault(key, []).append(message("unknown_field", locale))
-    return SubmissionResult(valid=not errors, data=form.json_data(), errors=errors, form=form)
+    return SubmissionResult(valid=not errors, data=data, errors=errors, form=form)
+
+
+def _condition_holds(form: DefinedForm, field: FieldDefinition) -> bool:
+    # Like the service's scores: a score required only when the step accepts claims nothing on a return.
+    condition = field.required_if
+    return condition is None or bool(form[condition.field].condition_tokens() & set(condition.values))
 
 
 def formdata_from_json(

@@ -1,5 +1,6 @@
 """The OpenAPI 3.1 description of /api/v1 (the routes and fields listed here are a contract)."""
 
+from app.services.drafts import MAX_BYTES, MAX_KEYS
 from forms import FIELD_TYPES, field_input_schemas
 
 
@@ -135,6 +136,14 @@ def openapi_document() -> dict:
                         "max_points": {"type": ["integer", "null"]},
                     },
                 },
+                "TaskDraft": {
+                    "type": "object",
+                    "required": ["data", "saved_at"],
+                    "properties": {
+                        "data": {"type": "object", "description": "field values by field name, as saved"},
+                        "saved_at": {"type": "string", "format": "date-time"},
+                    },
+                },
                 "TaskDetail": {
                     "allOf": [
                         _ref("Task"),
@@ -150,6 +159,10 @@ def openapi_document() -> dict:
                                     },
                                 },
                                 "data": {"type": "object", "description": "pre-filled values"},
+                                "draft": {
+                                    "oneOf": [_ref("TaskDraft"), {"type": "null"}],
+                                    "description": "the caller's own draft (PUT /tasks/{id}/draft)",
+                                },
                             },
                         },
                     ]
@@ -406,7 +419,59 @@ def openapi_document() -> dict:
                 }
             },
             **_procedure_paths(),
+            **_form_paths(),
+            **_draft_paths(task_id),
         },
+    }
+
+
+DRAFT_SCALAR = {"type": ["string", "number", "boolean", "null"]}
+
+
+def _draft_paths(task_id: dict) -> dict:
+    """Drafts of a task's answers: the holder's own, saved without validation."""
+    return {
+        "/tasks/{id}/draft": {
+            "put": {
+                "summary": "Save the caller's draft of the task's answers (not validated; replaces the last one)",
+                "description": (
+                    "Only someone who may act on the task, and the claimer once it is claimed. Keys that are "
+                    f"not fields of the form are dropped. At most {MAX_KEYS} keys and {MAX_BYTES // 1000} kB. "
+                    "Deleted when the task is completed."
+                ),
+                "parameters": [task_id],
+                "requestBody": _body(
+                    {
+                        "type": "object",
+                        "required": ["data"],
+                        "properties": {
+                            "data": {
+                                "type": "object",
+                                "maxProperties": MAX_KEYS,
+                                "description": "field values by field name, as typed; null means empty",
+                                "additionalProperties": {
+                                    "anyOf": [
+                                        DRAFT_SCALAR,
+                                        {"type": "array", "items": DRAFT_SCALAR},
+                                    ]
+                                },
+                            }
+                        },
+                    }
+                ),
+                "responses": {
+                    "200": _json(_ref("TaskDraft"), "Saved; data is what was kept"),
+                    "409": _json(_ref("Error"), "Task closed, claimed by someone else, or without a form"),
+                    "422": _json(_ref("ValidationErrors"), "Not an object of field values, or too large"),
+                    **ERRORS,
+                },
+            },
+            "delete": {
+                "summary": "Discard the caller's draft of the task",
+                "parameters": [task_id],
+                "responses": {"204": {"description": "Discarded (or there was none)"}, **ERRORS},
+            },
+        }
     }
 
 
@@ -615,3 +680,228 @@ def _procedure_paths() -> dict:
 
 def _body(schema: dict) -> dict:
     return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+FORM_FORBIDDEN = {"403": _json(_ref("Error"), "Only administrators manage forms")}
+DEFINITION_PROBLEMS = {
+    "type": "object",
+    "required": ["errors"],
+    "properties": {
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["path", "message"],
+                "properties": {
+                    "path": {"type": "string", "description": 'where, e.g. "fields[3].max"; "" for the root'},
+                    "message": {"type": "string"},
+                },
+            },
+        },
+        "message": {"type": "string"},
+    },
+}
+
+
+def _form_paths() -> dict:
+    """The form library (admins only, reading included); /forms/schema.json stays public."""
+    key = {"name": "key", "in": "path", "required": True, "schema": {"type": "string"}}
+    version = {"name": "version", "in": "path", "required": True, "schema": {"type": "integer"}}
+    definition = {"$ref": "/api/v1/forms/schema.json", "description": "a form definition"}
+    draft_saved = {
+        "type": "object",
+        "required": ["key", "version", "problems"],
+        "properties": {
+            "key": {"type": "string"},
+            "version": {"type": "null", "description": "a draft is not a version"},
+            "problems": {
+                **DEFINITION_PROBLEMS["properties"]["errors"],
+                "description": "what publishing would still refuse (a draft may be unfinished)",
+            },
+        },
+    }
+    published = {
+        "type": "object",
+        "required": ["key", "version"],
+        "properties": {"key": {"type": "string"}, "version": {"type": "integer"}},
+    }
+    draft_refused = _json(DEFINITION_PROBLEMS, "Not an object with key, title and fields; nothing stored")
+    return {
+        "/forms": {
+            "get": {
+                "summary": "The form library: every form with its published versions and where they are used",
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "properties": {
+                                "items": {
+                                    "type": "array",
+                                    "items": {
+                                        "type": "object",
+                                        "required": ["key", "title", "versions", "draft"],
+                                        "properties": {
+                                            "key": {"type": "string"},
+                                            "title": {"type": ["string", "null"]},
+                                            "versions": {
+                                                "type": "array",
+                                                "items": {
+                                                    "type": "object",
+                                                    "properties": {
+                                                        "version": {"type": "integer"},
+                                                        "sha256": {"type": "string"},
+                                                        "published_at": {"type": "string", "format": "date-time"},
+                                                        "published_by": {"type": ["string", "null"]},
+                                                        "used_by": {
+                                                            "type": "array",
+                                                            "description": "procedure versions that pin it",
+                                                            "items": {
+                                                                "type": "object",
+                                                                "properties": {
+                                                                    "procedure": {"type": "string"},
+                                                                    "version": {"type": "integer"},
+                                                                },
+                                                            },
+                                                        },
+                                                    },
+                                                },
+                                            },
+                                            "draft": {"type": "boolean"},
+                                        },
+                                    },
+                                }
+                            },
+                        },
+                        "Forms",
+                    ),
+                    **FORM_FORBIDDEN,
+                    **ERRORS,
+                },
+            },
+            "post": {
+                "summary": "Create a form (its definition's key names it) as a draft; nothing is published",
+                "requestBody": _body(definition),
+                "responses": {
+                    "201": _json(draft_saved, "Stored as the draft"),
+                    "409": _json(_ref("Error"), "A form with this key exists"),
+                    "422": draft_refused,
+                    **FORM_FORBIDDEN,
+                    **ERRORS,
+                },
+            },
+        },
+        "/forms/{key}/draft": {
+            "get": {
+                "summary": "The draft being edited",
+                "parameters": [key],
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "properties": {
+                                "key": {"type": "string"},
+                                "definition": {"type": "object"},
+                                "saved_at": {"type": "string", "format": "date-time"},
+                                "problems": draft_saved["properties"]["problems"],
+                            },
+                        },
+                        "The draft",
+                    ),
+                    **FORM_FORBIDDEN,
+                    **ERRORS,
+                },
+            },
+            "put": {
+                "summary": "Replace the draft (it may fail meaning checks; publishing may not)",
+                "parameters": [key],
+                "requestBody": _body(definition),
+                "responses": {
+                    "200": _json(draft_saved, "Saved"),
+                    "422": draft_refused,
+                    **FORM_FORBIDDEN,
+                    **ERRORS,
+                },
+            },
+            "delete": {
+                "summary": "Discard the draft",
+                "parameters": [key],
+                "responses": {"204": {"description": "Discarded"}, **FORM_FORBIDDEN, **ERRORS},
+            },
+        },
+        "/forms/{key}/publish": {
+            "post": {
+                "summary": "Publish the draft as the next immutable version; the draft is cleared",
+                "parameters": [key],
+                "responses": {
+                    "201": _json(published, "A new version"),
+                    "200": _json(published, "The draft was identical to the latest version"),
+                    "409": _json(_ref("Error"), "No draft"),
+                    "422": _json(DEFINITION_PROBLEMS, "The draft is not a valid definition; it is kept"),
+                    **FORM_FORBIDDEN,
+                    **ERRORS,
+                },
+            }
+        },
+        "/forms/{key}/versions/{version}": {
+            "get": {
+                "summary": "A published version",
+                "parameters": [key, version],
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "required": ["key", "version", "definition"],
+                            "properties": {
+                                "key": {"type": "string"},
+                                "version": {"type": "integer"},
+                                "definition": definition,
+                            },
+                        },
+                        "The version",
+                    ),
+                    **FORM_FORBIDDEN,
+                    **ERRORS,
+                },
+            }
+        },
+        "/forms/{key}/versions/{version}/score": {
+            "post": {
+                "summary": "Preview: the score and outcome a submission would get (validated, nothing stored)",
+                "parameters": [key, version],
+                "requestBody": _body(
+                    {
+                        "type": "object",
+                        "required": ["data"],
+                        "properties": {"data": {"type": "object", "description": "field values by name"}},
+                    }
+                ),
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "required": ["data", "score", "outcome"],
+                            "properties": {
+                                "data": {"type": "object", "description": "the clean values, as stored"},
+                                "score": {
+                                    "type": ["object", "null"],
+                                    "description": "null: unscored form, or scores that do not apply",
+                                },
+                                "outcome": {
+                                    "type": ["object", "null"],
+                                    "properties": {
+                                        "passed": {"type": "boolean"},
+                                        "rating": {"type": ["string", "null"]},
+                                        "shortfalls": {"type": "array", "items": {"type": "string"}},
+                                    },
+                                },
+                            },
+                        },
+                        "Score and outcome",
+                    ),
+                    "422": _json(_ref("ValidationErrors"), "Values a submission would be refused for"),
+                    **FORM_FORBIDDEN,
+                    **ERRORS,
+                },
+            }
+        },
+    }

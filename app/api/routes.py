@@ -13,6 +13,7 @@ from app.inbox.query import InboxFilter, inbox_query
 from app.labels import localized
 from app.models import AuditEvent, Dossier, HumanTask, Subject, utcnow
 from app.services import accounts
+from app.services.drafts import draft_for
 from app.services.dossiers import (
     claim_task,
     get_actionable_task,
@@ -160,6 +161,9 @@ def task_detail(task_id: int):
         body["data"] = (
             prefill_values(form, prefill_context(task.dossier, form)) if task.state == "open" else {}
         )
+    # The caller's own draft only: a draft is private to whoever saved it.
+    draft = draft_for(task, g.api_user)
+    body["draft"] = {"data": draft["data"], "saved_at": _iso(draft["saved_at"])} if draft else None
     return jsonify(body)
 
 

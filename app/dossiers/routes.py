@@ -1,7 +1,7 @@
 from datetime import date
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
-from flask_babel import get_locale
+from flask_babel import format_time, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
@@ -28,6 +28,7 @@ from app.services.dossiers import (
     prefill_context,
     submit_task,
 )
+from app.services.drafts import discard_draft, draft_for, draft_from_formdata, draft_inputs, save_draft
 from app.services.errors import Conflict, InvalidInput, NotFound
 from app.services.evidence import blob_path, criteria_of, inspect_upload, upload_evidence
 from app.services.jurisdiction import can_act_on_task, dossier_scope
@@ -288,7 +289,14 @@ def task(task_id: int):
     self_task = scoring_tasks(dossier.process_definition.manifest).get("self")
     self_form = compiled_for(dossier.process_definition).user_tasks[self_task].form_key if self_task else None
     errors, status = {}, 200
-    if request.method == "POST":
+    if request.method == "POST" and request.form.get("action") in DRAFT_ACTIONS:
+        try:
+            return _draft_action(task, form, request.form["action"])
+        except InvalidInput as exc:
+            # A refused (oversized) draft: the page keeps what was typed.
+            status = 422
+            flash(exc.message, "danger")
+    elif request.method == "POST":
         uploads, upload_errors = _uploads_of(form)
         try:
             if upload_errors:
@@ -307,8 +315,13 @@ def task(task_id: int):
         else:
             flash(_("Đã hoàn thành: %(task)s.", task=labels.localized(task.label)), "success")
             return redirect(url_for("dossiers.show", dossier_id=dossier.id))
-    # A rejected submission shows what was typed; a fresh form shows the pre-filled values.
-    values = _form_values(form, request.form if errors else prefill_values(form, context))
+    # A rejected submission or draft shows what was typed; a fresh form shows the pre-filled values,
+    # overridden by the holder's own draft (what they last chose to keep).
+    draft = draft_for(task, current_user)
+    values = _form_values(form, request.form if status == 422 else prefill_values(form, context))
+    if draft is not None and status != 422:
+        for name, inputs in draft_inputs(form, draft["data"]).items():
+            values.setlist(name, inputs)
     return render_template(
         "dossiers/task.html",
         task=task,
@@ -320,7 +333,30 @@ def task(task_id: int):
         self_scores=context.get(self_form) if self_form and self_form != form.key else None,
         evidence=_evidence_by_field(dossier, form),
         locale=locale,
+        draft=draft,
     ), status
+
+
+DRAFT_ACTIONS = ("save_draft", "discard_draft")
+
+
+def _draft_action(task, form, action: str):
+    """Save (not validated) or discard the user's draft, then back to the task page, so that a reload
+    posts nothing again. Raises InvalidInput for a draft too large to keep."""
+    if action == "discard_draft":
+        discard_draft(task.id, actor=current_user)
+        flash(_("Đã bỏ bản nháp."), "info")
+        return redirect(url_for("dossiers.task", task_id=task.id))
+    try:
+        draft = save_draft(task.id, draft_from_formdata(form, request.form), actor=current_user, now=utcnow())
+    except Conflict as exc:
+        flash(exc.message, "warning")
+        return redirect(url_for("dossiers.show", dossier_id=task.dossier_id))
+    flash(_("Đã lưu nháp lúc %(time)s.", time=format_time(draft.saved_at, "HH:mm")), "success")
+    # Files are stored only with a completed task: a draft keeps no uploads.
+    if any(upload.filename for uploads in request.files.listvalues() for upload in uploads):
+        flash(_("Tệp vừa chọn không được lưu trong bản nháp; vui lòng chọn lại tệp khi hoàn thành."), "warning")
+    return redirect(url_for("dossiers.task", task_id=task.id))
 
 
 def _evidence_by_field(dossier: Dossier, form) -> dict[str, list[EvidenceFile]]:

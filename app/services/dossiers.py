@@ -24,7 +24,7 @@ from app.models import (
     UnitLevel,
     User,
 )
-from app.services import audit
+from app.services import audit, drafts
 from app.services.errors import Conflict, InvalidInput, NotFound, StepFailed
 from app.services.evidence import PendingUpload, add_evidence
 from app.services.jurisdiction import can_act_on_task, can_see_dossier
@@ -321,6 +321,8 @@ def submit_task(
         task.completed_by_id = actor.id
         task.claimed_by_id = task.claimed_by_id or actor.id
         task.claimed_at = task.claimed_at or now
+        # Drafts are scratch paper for this task: once it is completed they would only mislead.
+        drafts.delete_task_drafts(task)
         db.session.add(
             Submission(
                 dossier_id=dossier.id,

@@ -80,6 +80,19 @@ def form_version_ids(definition: ProcessDefinition) -> dict[str, int]:
     )
 
 
+def library_version(definition) -> FormVersion | None:
+    """The published version of the library form ``definition.key`` with exactly this content, if any.
+
+    A package form copied from the library then pins that very version, so the library shows where
+    each of its versions is used; anything else becomes the package's own ``<procedure>.<form>`` copy.
+    """
+    return db.session.scalars(
+        select(FormVersion)
+        .join(FormDefinition)
+        .where(FormDefinition.key == definition.key, FormVersion.sha256 == definition.sha256)
+    ).first()
+
+
 def publish_form_version(full_key: str, definition, *, actor: User | None, now: datetime) -> FormVersion:
     """Publish a form definition; an unchanged definition reuses its latest version."""
     form = db.session.scalars(select(FormDefinition).where(FormDefinition.key == full_key)).first()
@@ -166,7 +179,9 @@ def deploy_procedure(
     )
     db.session.add(definition)
     for key, form in forms.items():
-        version = publish_form_version(f"{package.key}.{key}", form, actor=actor, now=now)
+        version = library_version(form) or publish_form_version(
+            f"{package.key}.{key}", form, actor=actor, now=now
+        )
         db.session.add(ProcessForm(process_definition=definition, form_key=key, form_version=version))
     db.session.flush()
     audit.record(

@@ -1,8 +1,13 @@
 // Destructive actions ask first: admin actions carry data-confirm; a task form asks when the chosen
-// decision ends the dossier (the radio's data-confirm).
+// decision ends the dossier (the radio's data-confirm). A submit button's own data-confirm wins: a
+// draft's buttons ask their own question, or none (an empty one), whatever decision is chosen.
 document.addEventListener("submit", (event) => {
+  const button = event.submitter;
   const chosen = event.target.querySelector("input[type=radio][data-confirm]:checked");
-  const message = event.target.dataset.confirm || (chosen && chosen.dataset.confirm);
+  const message =
+    button && button.hasAttribute("data-confirm")
+      ? button.dataset.confirm
+      : event.target.dataset.confirm || (chosen && chosen.dataset.confirm);
   if (message && !window.confirm(message)) {
     event.preventDefault();
   }

@@ -8,10 +8,10 @@ import wtforms
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
-from forms.fields.base import DefinedField, FieldType
+from forms.fields.base import DefinedField, FieldType, load_criterion
 from forms.fields.registry import register
 from forms.messages import DEFAULT_LOCALE, localize, message
-from forms.shapes import CHOICES
+from forms.shapes import CHOICES, CRITERION_REF
 
 
 def select_choices(field, locale: str) -> list[SelectChoice]:
@@ -46,7 +46,8 @@ class ChoiceType(FieldType):
     name = "choice"
     order = 60
     conditional = True
-    keys = {"choices": CHOICES}
+    # ``criterion`` makes the field an indicator of that criterion (the "levels" scoring rule).
+    keys = {"choices": CHOICES, "criterion": CRITERION_REF}
     required_keys = ("choices",)
     field_class = ChoiceField
 
@@ -60,7 +61,7 @@ class ChoiceType(FieldType):
                 ctx.error(("choices", index, "value"), f'giá trị "{choice["value"]}" bị trùng.')
             else:
                 choices.append((choice["value"], choice["label"]))
-        return {"choices": tuple(choices)}
+        return {"choices": tuple(choices), "criterion": load_criterion(item, ctx)}
 
     def accepts_default(self, field, value):
         return value in field.choice_values

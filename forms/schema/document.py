@@ -10,6 +10,7 @@ from typing import Any
 from forms.fields import FIELD_TYPES, FieldType
 from forms.fields.base import COMMON_REQUIRED
 from forms.shapes import (
+    BOOLEAN,
     LABEL,
     NON_NEGATIVE_INTEGER,
     POSITIVE_INTEGER,
@@ -33,19 +34,31 @@ OUTPUTS = Shape(
     {
         "type": "object",
         "additionalProperties": False,
-        "properties": {"total": VARIABLE_NAME.ref(), "passed": VARIABLE_NAME.ref()},
+        "properties": {
+            "total": VARIABLE_NAME.ref(),
+            "passed": VARIABLE_NAME.ref(),
+            "rating": VARIABLE_NAME.ref(),
+        },
     },
-    'phải là đối tượng dạng {"total": "...", "passed": "..."}.',
+    'phải là đối tượng dạng {"total": "...", "passed": "...", "rating": "..."}.',
     atomic=False,
-    unknown_message=lambda key: 'khóa không được hỗ trợ (chỉ có "total", "passed").',
+    unknown_message=lambda key: 'khóa không được hỗ trợ (chỉ có "total", "passed", "rating").',
 )
 CRITERION = Shape(
     "criterion",
     {
         "type": "object",
-        "required": ["key", "label", "max_points"],
+        # max_points is required by the point rules and refused by "levels": checked in code.
+        "required": ["key", "label"],
         "additionalProperties": False,
-        "properties": {"key": SNAKE_CASE.ref(), "label": LABEL.ref(), "max_points": POSITIVE_INTEGER.ref()},
+        "properties": {
+            "key": SNAKE_CASE.ref(),
+            "label": LABEL.ref(),
+            "max_points": POSITIVE_INTEGER.ref(),
+            "floor": NON_NEGATIVE_INTEGER.ref(),
+            "evidence_required": BOOLEAN.ref(),
+            "reconstructed": BOOLEAN.ref(),
+        },
     },
     NOT_AN_OBJECT,
     atomic=False,
@@ -56,16 +69,132 @@ CRITERIA = Shape(
     "phải là danh sách tiêu chí không rỗng.",
     atomic=False,
 )
+BAND = Shape(
+    "band",
+    {
+        "type": "object",
+        "required": ["code", "label", "min_total"],
+        "additionalProperties": False,
+        "properties": {"code": SNAKE_CASE.ref(), "label": LABEL.ref(), "min_total": NON_NEGATIVE_INTEGER.ref()},
+    },
+    NOT_AN_OBJECT,
+    atomic=False,
+)
+LEVEL = Shape(
+    "level",
+    {
+        "type": "object",
+        "required": ["code", "label"],
+        "additionalProperties": False,
+        "properties": {"code": SNAKE_CASE.ref(), "label": LABEL.ref()},
+    },
+    NOT_AN_OBJECT,
+    atomic=False,
+)
+
+
+def _rule_kind(kind: str, properties: dict[str, Any], required: list[str]) -> Shape:
+    """One closed sub-schema per rule kind, picked by ``kind`` like a field's by its ``type``."""
+    return Shape(
+        f"rule_{kind}",
+        {
+            "type": "object",
+            "required": ["kind", *required],
+            "additionalProperties": False,
+            "properties": {"kind": {"const": kind}, **properties},
+        },
+        NOT_AN_OBJECT,
+        atomic=False,
+        unknown_message=lambda key: f'khóa không được hỗ trợ với quy tắc "{kind}".',
+        missing_message=lambda key: f'bắt buộc với quy tắc "{kind}".',
+    )
+
+
+RULE_KINDS = {
+    "threshold": _rule_kind(
+        "threshold",
+        {"pass_total": NON_NEGATIVE_INTEGER.ref(), "criterion_floor_ratio": FLOOR_RATIO.ref()},
+        ["pass_total"],
+    ),
+    "bands": _rule_kind(
+        "bands",
+        {
+            "bands": Shape(
+                "bands",
+                {"type": "array", "minItems": 1, "items": BAND.ref()},
+                "phải là danh sách mức xếp loại không rỗng.",
+                atomic=False,
+            ).ref(),
+            "pass_from": SNAKE_CASE.ref(),
+            "criterion_floor_ratio": FLOOR_RATIO.ref(),
+        },
+        ["bands", "pass_from"],
+    ),
+    "levels": _rule_kind(
+        "levels",
+        {
+            "levels": Shape(
+                "levels",
+                {"type": "array", "minItems": 1, "items": LEVEL.ref()},
+                "phải là danh sách mức độ không rỗng.",
+                atomic=False,
+            ).ref()
+        },
+        ["levels"],
+    ),
+}
+RULE = Shape(
+    "rule",
+    {
+        "type": "object",
+        "required": ["kind"],
+        "properties": {
+            "kind": Shape(
+                "rule_kind",
+                {"enum": list(RULE_KINDS)},
+                f"phải là một trong: {', '.join(RULE_KINDS)}.",
+            ).ref()
+        },
+        "allOf": [
+            {"if": {"required": ["kind"], "properties": {"kind": {"const": kind}}}, "then": shape.ref()}
+            for kind, shape in RULE_KINDS.items()
+        ],
+    },
+    NOT_AN_OBJECT,
+    atomic=False,
+)
+KNOCKOUT = Shape(
+    "knockout",
+    {
+        "type": "object",
+        "required": ["field", "in", "message"],
+        "additionalProperties": False,
+        "properties": {
+            "field": {"type": "string"},
+            # Whether a value suits the field (a choice of it, points within range) is checked in code.
+            "in": {"type": "array", "minItems": 1, "items": {"type": ["string", "number", "boolean"]}},
+            "message": LABEL.ref(),
+        },
+    },
+    'phải là đối tượng {"field": "<tên trường>", "in": [<giá trị>, ...], "message": ...}.',
+    atomic=False,
+)
 SCORING = Shape(
     "scoring",
     {
         "type": "object",
-        "required": ["criteria", "pass_total"],
+        # Without "rule" the section is the threshold rule written flat (pass_total at the top):
+        # which of the two forms is used is checked in code.
+        "required": ["criteria"],
         "additionalProperties": False,
         "properties": {
             "criteria": CRITERIA.ref(),
             "pass_total": NON_NEGATIVE_INTEGER.ref(),
             "criterion_floor_ratio": FLOOR_RATIO.ref(),
+            "rule": RULE.ref(),
+            "knockouts": Shape(
+                "knockouts", {"type": "array", "items": KNOCKOUT.ref()}, "phải là danh sách.", atomic=False
+            ).ref(),
             "outputs": OUTPUTS.ref(),
         },
     },
