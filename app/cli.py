@@ -17,6 +17,7 @@ from app.services.uow import commit
 users_cli = AppGroup("users", help="Tài khoản người dùng (accounts).")
 units_cli = AppGroup("units", help="Đơn vị hành chính (administrative units).")
 procedures_cli = AppGroup("procedures", help="Quy trình BPMN (procedures).")
+forms_cli = AppGroup("forms", help="Bộ tiêu chí, biểu mẫu (forms).")
 jobs_cli = AppGroup("jobs", help="Xử lý nền (background jobs).")
 
 
@@ -119,6 +120,21 @@ def procedures_deploy(path):
         click.echo(f"{definition.key} v{definition.version} ({definition.sha256[:12]}): {state}")
 
 
+@forms_cli.command("publish")
+def forms_publish():
+    """Publish the shipped criteria sets (CRITERIA_DIR) as library forms; unchanged ones are kept."""
+    from app.services.errors import ServiceError
+    from app.services.forms import publish_shipped
+
+    try:
+        results = publish_shipped(actor=None, now=utcnow())
+    except ServiceError as exc:
+        raise click.ClickException(exc.message or str(exc)) from exc
+    for version, created in results:
+        state = "đã xuất bản" if created else "không đổi"
+        click.echo(f"{version.form_definition.key} v{version.version}: {state}")
+
+
 @jobs_cli.command("tick")
 def jobs_tick():
     """Fire due timers and dispatch pending outbox rows once."""
@@ -150,5 +166,5 @@ def register_cli(app: Flask) -> None:
 
         click.echo(json.dumps(seed_demo(now=utcnow()), ensure_ascii=False))
 
-    for group in (users_cli, units_cli, procedures_cli, jobs_cli):
+    for group in (users_cli, units_cli, procedures_cli, forms_cli, jobs_cli):
         app.cli.add_command(group)

@@ -43,6 +43,8 @@ def default_config() -> dict:
     - ``SECRET_KEY``: signs sessions and CSRF tokens. When unset, a random key is made once and kept in
       ``DATA_DIR/secret_key`` (readable by the owner only), so no deployment runs on a known key.
     - ``MAX_EVIDENCE_BYTES``: largest evidence file accepted (default 10 MB).
+    - ``PROCEDURES_DIR`` / ``CRITERIA_DIR``: the shipped procedure packages and criteria sets
+      (default ``bpmn/`` and ``criteria/``).
     - ``SCRIPT_BUDGET_SECONDS``: time one engine step's scripts, conditions and DMN cells may run before
       the step is stopped and fails cleanly (default 1).
     - ``MAX_REQUEST_BYTES``: largest request body (default five evidence files plus 1 MB).
@@ -70,6 +72,7 @@ def default_config() -> dict:
         "BABEL_DEFAULT_TIMEZONE": _env("BABEL_DEFAULT_TIMEZONE", "Asia/Ho_Chi_Minh"),
         "LANGUAGES": ["vi", "en"],
         "PROCEDURES_DIR": _env("PROCEDURES_DIR", str(PROJECT_ROOT / "bpmn")),
+        "CRITERIA_DIR": _env("CRITERIA_DIR", str(PROJECT_ROOT / "criteria")),
         "SQLALCHEMY_ENGINE_OPTIONS": {},
         "WTF_CSRF_TIME_LIMIT": None,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import AdminUnit, HouseholdMember, ProcedureActivation, ProcessDefinition, Subject, User
 from app.services import accounts
+from app.services.forms import publish_shipped
 from app.services.procedures import activate_version, deploy_shipped
 from app.services.units import ensure_levels, ensure_unit
 from app.services.uow import commit
@@ -190,4 +191,5 @@ def seed_demo(*, now: datetime) -> dict:
     households = _seed_four_level(rng, now=now) + _seed_two_tier(rng, now=now)
     deployed = deploy_shipped(actor=None, now=now)
     _activate_two_tier(now=now)
+    publish_shipped(actor=None, now=now)
     return {"households_added": households, "procedures_deployed": sum(1 for _, new in deployed if new)}

@@ -45,7 +45,7 @@ ACTION = {
     "form.created": _l("Tạo biểu mẫu"),
     "form.draft_saved": _l("Lưu bản nháp biểu mẫu"),
     "form.draft_discarded": _l("Bỏ bản nháp biểu mẫu"),
-    "form.published": _l("Công bố phiên bản biểu mẫu"),
+    "form.published": _l("Xuất bản phiên bản biểu mẫu"),
     "step.failed": _l("Bước xử lý gặp lỗi"),
 }
 NOTIFICATION = {

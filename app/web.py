@@ -66,7 +66,8 @@ def register_template_helpers(app: Flask) -> None:
         unread_notifications=unread_notifications,
         now=utcnow,
         current_locale=lambda: str(get_locale() or "vi"),
-        form_has=lambda form, name: any(f.name == name for f in form.fields),
+        # A repeating group's cell errors ("members[2].birth_year") are shown in their row.
+        form_has=lambda form, name: any(f.name == name.split("[", 1)[0] for f in form.fields),
         title_label=titles.title_label,
         status_label=titles.status_label,
     )

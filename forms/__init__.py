@@ -21,7 +21,7 @@ from forms.multidict import MultiDict
 from forms.prefill import prefill_values
 from forms.schema import definition_schema
 from forms.scoring import CriterionScore, ScoreResult, score_submission
-from forms.submission import SubmissionResult, formdata_from_json, validate_submission
+from forms.submission import SubmissionResult, formdata_from_json, input_values, validate_submission
 
 __all__ = [
     "FIELD_TYPES",
@@ -43,6 +43,7 @@ __all__ = [
     "field_input_schemas",
     "field_type",
     "formdata_from_json",
+    "input_values",
     "load_form_definition",
     "load_form_file",
     "prefill_values",

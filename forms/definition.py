@@ -9,6 +9,7 @@ that add up. Every problem is reported, in document order, with its path.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 import json
 import os
@@ -16,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from forms.baseform import RESERVED_NAMES
+from forms.expressions import problems as expression_problems
 from forms.fields import FIELD_TYPES, FieldContext
 from forms.messages import Label
 from forms.model import (
@@ -263,7 +265,8 @@ class _Loader:
     def grade_code(self, code: str, known: list[Grade], path: Path, reserved: str) -> bool:
         """Report a duplicate or reserved band or level code; True when the item is to be skipped."""
         if code == reserved:
-            self.report(path + ("code",), f'"{reserved}" là kết quả khi không đạt mức nào, không dùng làm mã.')
+            shown = f'"{reserved}" là kết quả khi không đạt mức nào, không dùng làm mã.'
+            self.report(path + ("code",), shown)
             return True
         if any(grade.code == code for grade in known):
             self.report(path + ("code",), f'mã "{code}" bị trùng.')
@@ -304,9 +307,16 @@ class _Loader:
 
     def cross_checks(self, fields: list[FieldDefinition], scoring: ScoringDefinition | None) -> None:
         by_name = {field.name: field for field in fields}
-        for field in fields:
-            if field.required_if is not None:
-                self.condition(field, by_name)
+        scope = {field.name: field.field_type.row_names(field) for field in fields if field.has_value}
+        for index, field in enumerate(fields):
+            if field.required_if is not None and self.condition(field, by_name):
+                # One evaluator: the old form becomes the JsonLogic it means.
+                target = by_name[field.required_if.field]
+                logic = target.field_type.condition_logic(target, field.required_if.values)
+                fields[index] = dataclasses.replace(field, required_when=logic)
+            for key, logic in field.field_type.expressions(field).items():
+                path = self.field_paths[field.name] + (key,)
+                self.late.extend((path, text) for text in expression_problems(logic, scope, field.name))
         if scoring is not None:
             if scoring.kind == LEVELS:
                 self.indicators(fields, scoring)
@@ -316,7 +326,9 @@ class _Loader:
             for index, knockout in enumerate(scoring.knockouts):
                 self.knockout(index, knockout, by_name)
 
-    def condition(self, field: FieldDefinition, by_name: Mapping[str, FieldDefinition]) -> None:
+    def condition(self, field: FieldDefinition, by_name: Mapping[str, FieldDefinition]) -> bool:
+        """Check a {"field", "in"} required_if; True when it is sound."""
+        reported = len(self.late)
         condition = field.required_if
         path = self.field_paths[field.name] + ("required_if",)
         target = by_name.get(condition.field)
@@ -332,6 +344,7 @@ class _Loader:
                 if target.choices and value not in target.choice_values:
                     shown = f'giá trị "{value}" không có trong các lựa chọn của trường "{target.name}".'
                     self.late.append((path + ("in",), shown))
+        return len(self.late) == reported
 
     def criteria_sums(self, fields: list[FieldDefinition], scoring: ScoringDefinition) -> None:
         for index, criterion in enumerate(scoring.criteria):
@@ -349,7 +362,6 @@ class _Loader:
                         f'tiêu chí "{criterion.key}" ({total}).',
                     )
                 )
-
 
     def indicators(self, fields: list[FieldDefinition], scoring: ScoringDefinition) -> None:
         """Under "levels" a criterion's sub-items are choice fields offering every level code."""
@@ -394,16 +406,14 @@ class _Loader:
         schema = target.field_type.value_schema()
         # A knock-out compares one value; a list (several choices, evidence) has no single value.
         if not target.has_value or schema.get("type") == "array":
-            self.late.append(
-                (path + ("field",), f'trường "{target.name}" (kiểu {target.type}) không có một giá trị để so.')
-            )
+            shown = f'trường "{target.name}" (kiểu {target.type}) không có một giá trị để so.'
+            self.late.append((path + ("field",), shown))
             return
         for position, value in enumerate(knockout.values):
             if not (Validator(schema).is_valid(value) and target.field_type.accepts_default(target, value)):
                 shown = json.dumps(value, ensure_ascii=False)
-                self.late.append(
-                    (path + ("in", position), f'{shown} không phải giá trị hợp lệ của trường "{target.name}".')
-                )
+                shown = f'{shown} không phải giá trị hợp lệ của trường "{target.name}".'
+                self.late.append((path + ("in", position), shown))
 
 
 def _is_indicator(field: FieldDefinition, criterion: str) -> bool:

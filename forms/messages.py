@@ -46,6 +46,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "placeholder": "— Chọn —",
         "yes": "Có",
         "no": "Không",
+        "min_rows": "Cần ít nhất {min} dòng.",
+        "max_rows": "Tối đa {max} dòng.",
+        "json_rows": "Phải là danh sách các dòng (mỗi dòng là một đối tượng JSON).",
         "shortfall_total": "Tổng điểm {total}/{max_total}, thấp hơn mức {pass_total} điểm để được công nhận.",
         "shortfall_criterion": (
             "Tiêu chí {index} ({label}) đạt {points}/{max_points} điểm, thấp hơn {percent}% điểm tối đa."
@@ -53,7 +56,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "shortfall_criterion_floor": (
             "Tiêu chí {index} ({label}) đạt {points}/{max_points} điểm, thấp hơn mức tối thiểu {floor} điểm."
         ),
-        "shortfall_item": "Nội dung “{label}” đạt {points}/{max_points} điểm, thấp hơn mức tối thiểu {floor} điểm.",
+        "shortfall_item": (
+            "Nội dung “{label}” đạt {points}/{max_points} điểm, thấp hơn mức tối thiểu {floor} điểm."
+        ),
         "shortfall_indicator": "Tiêu chí {index} ({criterion}): chỉ tiêu “{label}” chưa đạt {level}.",
         "evidence_required": "Tiêu chí {index} ({label}) có điểm nên cần ít nhất một minh chứng.",
         "rating_dat": "Đạt",
@@ -91,6 +96,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "placeholder": "— Choose —",
         "yes": "Yes",
         "no": "No",
+        "min_rows": "At least {min} rows are required.",
+        "max_rows": "At most {max} rows.",
+        "json_rows": "Must be a list of rows (each a JSON object).",
         "shortfall_total": (
             "Total score {total}/{max_total} is below the {pass_total} points required for recognition."
         ),
@@ -102,7 +110,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         ),
         "shortfall_item": "“{label}” scored {points}/{max_points}, below its minimum of {floor} points.",
         "shortfall_indicator": "Criterion {index} ({criterion}): indicator “{label}” does not meet {level}.",
-        "evidence_required": "Criterion {index} ({label}) is scored, so it needs at least one piece of evidence.",
+        "evidence_required": (
+            "Criterion {index} ({label}) is scored, so it needs at least one piece of evidence."
+        ),
         "rating_dat": "Achieved",
         "rating_khong_dat": "Not achieved",
         "rating_chua_dat": "Not met",

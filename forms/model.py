@@ -54,6 +54,10 @@ class FieldDefinition:
     max_files: int | None = None
     prefill: tuple[str, ...] = ()
     required_if: RequiredIf | None = None
+    # JsonLogic (forms.expressions): when the field shows, and when it is required. ``required_when``
+    # is the one the evaluators read; a ``{"field", "in"}`` required_if is translated into it on load.
+    visible_if: Any = None
+    required_when: Any = None
     default: Any = None
     options: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     field_type: FieldType | None = field(default=None, repr=False)
@@ -100,7 +104,8 @@ class FieldDefinition:
             "label": self.label(locale),
             "help": self.help(locale),
             "required": self.required,
-            "required_if": self.required_if.as_dict() if self.required_if else None,
+            "required_if": self.required_if.as_dict() if self.required_if else self.required_when,
+            "visible_if": self.visible_if,
             "min": _json_bound(self.min),
             "max": _json_bound(self.max),
             "min_length": self.min_length,
@@ -115,7 +120,7 @@ class FieldDefinition:
             "max_points": self.max_points,
             "criterion": self.criterion,
             "max_files": self.max_files,
-            **self.options,
+            **self.field_type.api_options(self, locale),
         }
 
 

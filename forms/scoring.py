@@ -171,7 +171,12 @@ def _points(definition, scoring: ScoringDefinition, data, hits, locale) -> Score
         if not item.met:
             item_shortfalls.append(
                 message(
-                    "shortfall_item", locale, label=item.label, points=got, max_points=item.max_points, floor=floor
+                    "shortfall_item",
+                    locale,
+                    label=item.label,
+                    points=got,
+                    max_points=item.max_points,
+                    floor=floor,
                 )
             )
 
@@ -211,7 +216,9 @@ def _points(definition, scoring: ScoringDefinition, data, hits, locale) -> Score
     shortfalls = [hit.message for hit in hits]
     if not meets_pass_total:
         shortfalls.append(
-            message("shortfall_total", locale, total=total, max_total=max_total, pass_total=scoring.pass_total)
+            message(
+                "shortfall_total", locale, total=total, max_total=max_total, pass_total=scoring.pass_total
+            )
         )
     shortfalls += criterion_shortfalls + item_shortfalls
     floors_met = all(score.met for score in criteria) and all(item.met for item in items)

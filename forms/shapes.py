@@ -105,18 +105,32 @@ PREFILL = Shape(
     {"anyOf": [_PATH, {"type": "array", "minItems": 1, "items": _PATH}]},
     'phải là đường dẫn dạng "a.b.c" hoặc danh sách các đường dẫn.',
 )
+# JsonLogic (forms.expressions): an operation such as {"==": [{"var": "a"}, 1]}, or a constant.
+# Operators, arity and field names are checked in code, which knows the other fields.
+_OPERATION = {"type": "object", "minProperties": 1, "maxProperties": 1}
+EXPRESSION = Shape(
+    "expression",
+    {"anyOf": [_OPERATION, {"type": "boolean"}]},
+    'phải là biểu thức JsonLogic: một đối tượng có đúng một toán tử, ví dụ {"==": [{"var": "a"}, 1]}.',
+)
 REQUIRED_IF = Shape(
     "required_if",
     {
-        "type": "object",
-        "required": ["field", "in"],
-        "additionalProperties": False,
-        "properties": {
-            "field": {"type": "string"},
-            "in": {"type": "array", "minItems": 1, "items": {"type": "string"}},
-        },
+        "anyOf": [
+            {
+                "type": "object",
+                "required": ["field", "in"],
+                "additionalProperties": False,
+                "properties": {
+                    "field": {"type": "string"},
+                    "in": {"type": "array", "minItems": 1, "items": {"type": "string"}},
+                },
+            },
+            {**_OPERATION, "not": {"required": ["field"]}},
+            {"type": "boolean"},
+        ]
     },
-    'phải là đối tượng {"field": "<tên trường>", "in": ["<giá trị>", ...]}.',
+    'phải là đối tượng {"field": "<tên trường>", "in": ["<giá trị>", ...]} hoặc một biểu thức JsonLogic.',
 )
 CRITERION_REF = Shape(
     "criterion_ref",

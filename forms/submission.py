@@ -8,6 +8,7 @@ from functools import partial
 from typing import Any
 
 from forms.baseform import DefinedForm
+from forms.expressions import holds
 from forms.fields import JSONTypeError
 from forms.formclass import cached_form_class
 from forms.messages import DEFAULT_LOCALE, message
@@ -48,23 +49,25 @@ def validate_submission(
         formdata = MultiDict(formdata)
     form = cached_form_class(definition, locale)(formdata, evidence_ids=evidence_ids)
     form.validate()
-    errors = {name: list(field_errors) for name, field_errors in form.errors.items()}
+    errors = form.error_items()
     data = form.json_data()
     applies = partial(_condition_holds, form)
     for name, texts in missing_evidence(definition, data, applies=applies, locale=locale).items():
         errors.setdefault(name, []).extend(texts)
     if reject_unknown:
-        known = {field.name for field in definition.value_fields} | {"csrf_token"} | set(ignore)
+        known = {"csrf_token", *ignore}
+        fields = definition.value_fields
         for key in formdata.keys():
-            if key not in known:
+            if key not in known and not any(field.field_type.claims(field, key) for field in fields):
                 errors.setdefault(key, []).append(message("unknown_field", locale))
     return SubmissionResult(valid=not errors, data=data, errors=errors, form=form)
 
 
 def _condition_holds(form: DefinedForm, field: FieldDefinition) -> bool:
     # Like the service's scores: a score required only when the step accepts claims nothing on a return.
-    condition = field.required_if
-    return condition is None or bool(form[condition.field].condition_tokens() & set(condition.values))
+    if field.name in form.hidden:
+        return False
+    return holds(field.required_when, form.logic_data)
 
 
 def formdata_from_json(
@@ -91,7 +94,26 @@ def formdata_from_json(
         if value is None:
             continue
         try:
-            formdata.setlist(key, field.formdata(value))
+            for name, strings in field.field_type.formdata_items(field, value):
+                formdata.setlist(name, strings)
         except JSONTypeError as exc:
-            errors[key] = [message(exc.key, locale)]
+            errors[exc.at or key] = [message(exc.key, locale)]
     return formdata, errors
+
+
+def input_values(definition: FormDefinition, data: Mapping[str, Any]) -> MultiDict:
+    """Clean values (pre-filled, or stored) as the input strings a task page shows, a group's per cell.
+
+    A value of the wrong type (a path into an older form's answers) is left out.
+    """
+    values = MultiDict()
+    for field in definition.value_fields:
+        value = data.get(field.name)
+        if value is None:
+            continue
+        try:
+            for key, strings in field.field_type.formdata_items(field, value):
+                values.setlist(key, strings)
+        except JSONTypeError:
+            continue
+    return values

@@ -161,3 +161,65 @@ def zip_bytes(files: dict[str, bytes]) -> bytes:
         for name, content in files.items():
             archive.writestr(name, content)
     return buffer.getvalue()
+
+
+# The household's report with the form-logic field types (tests/integration/test_form_logic_pages.py and
+# tests/browser/test_form_logic_browser.py): a condition, a hidden field, a repeating group, a computed
+# total and a note. It keeps "books", which the rest of the procedure reads.
+LOGIC_REPORT = {
+    **FORMS["books_report"],
+    "fields": [
+        *FORMS["books_report"]["fields"],
+        {
+            "name": "intro",
+            "type": "note",
+            "label": "Lưu ý",
+            "text": {"vi": "Kê khai trung thực.", "en": "Be honest."},
+        },
+        {
+            "name": "has_members",
+            "type": "yesno",
+            "label": {"vi": "Kê khai thành viên?", "en": "List members?"},
+        },
+        {
+            "name": "members",
+            "type": "group",
+            "label": {"vi": "Thành viên", "en": "Members"},
+            "max_rows": 3,
+            "visible_if": {"===": [{"var": "has_members"}, True]},
+            "fields": [
+                {
+                    "name": "full_name",
+                    "type": "text",
+                    "label": {"vi": "Họ tên", "en": "Name"},
+                    "required": True,
+                },
+                {
+                    "name": "books_read",
+                    "type": "integer",
+                    "label": {"vi": "Số sách", "en": "Books"},
+                    "min": 0,
+                },
+            ],
+        },
+        {
+            "name": "secret",
+            "type": "text",
+            "label": {"vi": "Chỉ khi trên 900 cuốn", "en": "Only above 900 books"},
+            "required": True,
+            "visible_if": {">": [{"var": "books"}, 900]},
+        },
+        {
+            "name": "per_member",
+            "type": "computed",
+            "label": {"vi": "Bình quân mỗi người", "en": "Per member"},
+            "expression": {
+                "if": [{"var": "members.length"}, {"/": [{"var": "books"}, {"var": "members.length"}]}, None]
+            },
+        },
+    ],
+}
+
+
+def logic_package() -> dict[str, bytes]:
+    return package_files(**{"forms/books_report.json": json.dumps(LOGIC_REPORT, ensure_ascii=False).encode()})

@@ -433,11 +433,11 @@ def _draft_paths(task_id: dict) -> dict:
     return {
         "/tasks/{id}/draft": {
             "put": {
-                "summary": "Save the caller's draft of the task's answers (not validated; replaces the last one)",
+                "summary": "Save the caller's draft of the task's answers (not validated; replaces the last)",
                 "description": (
-                    "Only someone who may act on the task, and the claimer once it is claimed. Keys that are "
-                    f"not fields of the form are dropped. At most {MAX_KEYS} keys and {MAX_BYTES // 1000} kB. "
-                    "Deleted when the task is completed."
+                    "Only someone who may act on the task, and the claimer once it is claimed. Keys that "
+                    f"are not fields of the form are dropped. At most {MAX_KEYS} keys and "
+                    f"{MAX_BYTES // 1000} kB. Deleted when the task is completed."
                 ),
                 "parameters": [task_id],
                 "requestBody": _body(
@@ -725,6 +725,23 @@ def _form_paths() -> dict:
         "required": ["key", "version"],
         "properties": {"key": {"type": "string"}, "version": {"type": "integer"}},
     }
+    form_version = {
+        "type": "object",
+        "properties": {
+            "version": {"type": "integer"},
+            "sha256": {"type": "string"},
+            "published_at": {"type": "string", "format": "date-time"},
+            "published_by": {"type": ["string", "null"]},
+            "used_by": {
+                "type": "array",
+                "description": "procedure versions that pin it",
+                "items": {
+                    "type": "object",
+                    "properties": {"procedure": {"type": "string"}, "version": {"type": "integer"}},
+                },
+            },
+        },
+    }
     draft_refused = _json(DEFINITION_PROBLEMS, "Not an object with key, title and fields; nothing stored")
     return {
         "/forms": {
@@ -743,29 +760,7 @@ def _form_paths() -> dict:
                                         "properties": {
                                             "key": {"type": "string"},
                                             "title": {"type": ["string", "null"]},
-                                            "versions": {
-                                                "type": "array",
-                                                "items": {
-                                                    "type": "object",
-                                                    "properties": {
-                                                        "version": {"type": "integer"},
-                                                        "sha256": {"type": "string"},
-                                                        "published_at": {"type": "string", "format": "date-time"},
-                                                        "published_by": {"type": ["string", "null"]},
-                                                        "used_by": {
-                                                            "type": "array",
-                                                            "description": "procedure versions that pin it",
-                                                            "items": {
-                                                                "type": "object",
-                                                                "properties": {
-                                                                    "procedure": {"type": "string"},
-                                                                    "version": {"type": "integer"},
-                                                                },
-                                                            },
-                                                        },
-                                                    },
-                                                },
-                                            },
+                                            "versions": {"type": "array", "items": form_version},
                                             "draft": {"type": "boolean"},
                                         },
                                     },
@@ -866,7 +861,7 @@ def _form_paths() -> dict:
         },
         "/forms/{key}/versions/{version}/score": {
             "post": {
-                "summary": "Preview: the score and outcome a submission would get (validated, nothing stored)",
+                "summary": "Preview the score and outcome a submission would get (validated; nothing stored)",
                 "parameters": [key, version],
                 "requestBody": _body(
                     {

@@ -13,7 +13,6 @@ from app.inbox.query import InboxFilter, inbox_query
 from app.labels import localized
 from app.models import AuditEvent, Dossier, HumanTask, Subject, utcnow
 from app.services import accounts
-from app.services.drafts import draft_for
 from app.services.dossiers import (
     claim_task,
     get_actionable_task,
@@ -23,6 +22,7 @@ from app.services.dossiers import (
     release_task,
     submit_task,
 )
+from app.services.drafts import draft_for
 from app.services.errors import InvalidInput, NotFound
 from app.services.evidence import upload_evidence
 from app.services.procedures import form_for

@@ -34,7 +34,7 @@ from app.services.evidence import blob_path, criteria_of, inspect_upload, upload
 from app.services.jurisdiction import can_act_on_task, dossier_scope
 from app.services.procedures import compiled_for, form_for
 from app.titles import catalogue, registrable_titles
-from forms import JSONTypeError, prefill_values
+from forms import input_values, prefill_values
 from workflow import scoring_tasks
 
 SORTS = {
@@ -244,17 +244,7 @@ def _form_values(form, source) -> MultiDict:
     """Values to show in the inputs, as strings, from pre-filled data or a rejected submission."""
     if isinstance(source, MultiDict):
         return source
-    values = MultiDict()
-    for field in form.value_fields:
-        value = source.get(field.name)
-        if value is None:
-            continue
-        try:
-            values.setlist(field.name, field.formdata(value))
-        except JSONTypeError:
-            # A pre-filled value of another type (a path into an older form's answers) is not shown.
-            continue
-    return values
+    return input_values(form, source)
 
 
 def _uploads_of(form):
@@ -318,8 +308,9 @@ def task(task_id: int):
     # A rejected submission or draft shows what was typed; a fresh form shows the pre-filled values,
     # overridden by the holder's own draft (what they last chose to keep).
     draft = draft_for(task, current_user)
+    draft_shown = draft is not None and status != 422
     values = _form_values(form, request.form if status == 422 else prefill_values(form, context))
-    if draft is not None and status != 422:
+    if draft_shown:
         for name, inputs in draft_inputs(form, draft["data"]).items():
             values.setlist(name, inputs)
     return render_template(
@@ -334,6 +325,7 @@ def task(task_id: int):
         evidence=_evidence_by_field(dossier, form),
         locale=locale,
         draft=draft,
+        draft_shown=draft_shown,
     ), status
 
 
@@ -355,7 +347,9 @@ def _draft_action(task, form, action: str):
     flash(_("Đã lưu nháp lúc %(time)s.", time=format_time(draft.saved_at, "HH:mm")), "success")
     # Files are stored only with a completed task: a draft keeps no uploads.
     if any(upload.filename for uploads in request.files.listvalues() for upload in uploads):
-        flash(_("Tệp vừa chọn không được lưu trong bản nháp; vui lòng chọn lại tệp khi hoàn thành."), "warning")
+        flash(
+            _("Tệp vừa chọn không được lưu trong bản nháp; vui lòng chọn lại tệp khi hoàn thành."), "warning"
+        )
     return redirect(url_for("dossiers.task", task_id=task.id))
 
 

@@ -63,7 +63,7 @@ class ProcedureActivation(db.Model):
 
 
 class FormDefinition(db.Model):
-    """A form (criteria set) by key: its immutable published versions and, while an admin edits it, a draft."""
+    """A form (criteria set) by key: its immutable published versions and, while being edited, a draft."""
 
     __tablename__ = "form_definition"
 

@@ -32,6 +32,7 @@ from app.services.outbox import add_job
 from app.services.procedures import compiled_for, definition_for, form_for, form_version_ids, runtime
 from app.services.uow import commit, rollback
 from forms import score_submission, validate_submission
+from forms.expressions import holds
 from workflow import StepResult, TaskNotReady, WorkflowStepError, scoring_tasks
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
@@ -192,6 +193,7 @@ def apply_step(
         if task_id not in ready_ids and row is not completed:
             row.state = "cancelled"
             row.completed_at = now
+            drafts.delete_task_drafts(row)  # a cancelled task can no longer be completed from its draft
     new_rows = []
     versions = form_version_ids(definition) if any(t.id not in open_rows for t in result.ready_tasks) else {}
     for task in result.ready_tasks:
@@ -387,8 +389,8 @@ def record_step_failure(
 
 
 def _applies(field, data: dict) -> bool:
-    condition = field.required_if
-    return condition is None or data.get(condition.field) in condition.values
+    # The field's condition in the one expression format the form is evaluated with everywhere.
+    return holds(field.required_when, data)
 
 
 def _scores_apply(form, data: dict) -> bool:

@@ -70,8 +70,8 @@ def save_draft(human_task_id: int, data, *, actor: User, now: datetime) -> TaskD
     object of field values. Keys that are not fields of the task's form are dropped.
     """
     try:
-        # Locked like a completion locks it: a draft saved while the task is being completed waits,
-        # then sees the task closed, so no draft outlives its task.
+        # The task row is locked: a completion updates it (and deletes the drafts) in one transaction,
+        # so a draft saved meanwhile waits for it, then finds the task closed. No draft outlives its task.
         task = db.session.scalars(
             select(HumanTask)
             .where(HumanTask.id == human_task_id)

@@ -12,11 +12,14 @@ deploy makes of forms it does not find in the library are keyed ``<procedure>.<f
 of the library.
 """
 
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import undefer
@@ -108,10 +111,13 @@ def _shape_problems(raw, key: str | None = None) -> list[dict[str, str]]:
     return problems
 
 
-def _library_form(key: str, *, with_draft: bool = False) -> FormDefinition:
+def _library_form(key: str, *, with_draft: bool = False, lock: bool = False) -> FormDefinition:
     query = select(FormDefinition).where(FormDefinition.key == key)
     if with_draft:
         query = query.options(undefer(FormDefinition.draft))
+    if lock:
+        # Two admins publishing at once would both pick the same next version number.
+        query = query.with_for_update()
     form = db.session.scalars(query).first() if KEY.fullmatch(key) else None
     if form is None:
         raise NotFound(_("Không tìm thấy biểu mẫu."))
@@ -180,9 +186,9 @@ def publish(key: str, *, actor: User | None, now: datetime) -> tuple[FormVersion
     """The draft becomes the next immutable version and is cleared. A draft identical to the latest
     version gives that version back (``created`` False). Raises ``DefinitionInvalid`` (the draft is
     kept) and ``Conflict`` when there is no draft."""
-    form = _library_form(key, with_draft=True)
+    form = _library_form(key, with_draft=True, lock=True)
     if form.draft_saved_at is None:
-        raise Conflict(_("Biểu mẫu này không có bản nháp để công bố."))
+        raise Conflict(_("Biểu mẫu này không có bản nháp để xuất bản."))
     try:
         definition = load_form_definition(form.draft)
     except FormDefinitionError as exc:
@@ -283,3 +289,22 @@ def form_library() -> list[FormRow]:
 def _draft_title(form: FormDefinition):
     draft = form.draft
     return draft.get("title") if isinstance(draft, dict) else None
+
+
+def publish_shipped(*, actor: User | None, now: datetime) -> list[tuple[FormVersion, bool]]:
+    """Publish the criteria sets shipped in ``CRITERIA_DIR`` as library forms; unchanged ones keep
+    their version, so running it again changes nothing."""
+    results = []
+    for path in sorted(Path(current_app.config["CRITERIA_DIR"]).glob("*.json")):
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        form = db.session.scalar(select(FormDefinition).where(FormDefinition.key == raw.get("key")))
+        latest = form.versions[-1] if form is not None and form.versions else None
+        if latest is not None and latest.sha256 == load_form_definition(raw).sha256:
+            results.append((latest, False))  # unchanged: no draft, no audit row
+            continue
+        if form is None:
+            create_form(raw, actor=actor, now=now)
+        else:
+            save_draft(raw["key"], raw, actor=actor, now=now)
+        results.append(publish(raw["key"], actor=actor, now=now))
+    return results

@@ -25,9 +25,10 @@ from typing import Any, ClassVar
 import wtforms
 from wtforms.validators import StopValidation, ValidationError
 
+from forms.expressions import holds
 from forms.messages import DEFAULT_LOCALE, format_number, message
 from forms.model import FieldDefinition, RequiredIf
-from forms.shapes import BOOLEAN, LABEL, PREFILL, REQUIRED_IF, SNAKE_CASE, Shape
+from forms.shapes import BOOLEAN, EXPRESSION, LABEL, PREFILL, REQUIRED_IF, SNAKE_CASE, Shape
 
 Path = tuple[str | int, ...]
 
@@ -39,9 +40,11 @@ _DATACLASS_FIELDS = frozenset(f.name for f in dataclasses.fields(FieldDefinition
 class JSONTypeError(ValueError):
     """A JSON value of the wrong type for its field; ``key`` names the message in forms.messages."""
 
-    def __init__(self, key: str) -> None:
+    def __init__(self, key: str, at: str | None = None) -> None:
         super().__init__(key)
         self.key = key
+        # Where, when not the field itself: a cell of a repeating group, "members[1].birth_year".
+        self.at = at
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,10 @@ class FieldType:
     # {"pattern_message": ("pattern",)}: a key only allowed together with others.
     dependent_keys: ClassVar[Mapping[str, tuple[str, ...]]] = {}
     field_class: ClassVar[type[wtforms.Field] | None] = None
+    # How app/static/js/form_logic.js reads the value from the page, so that conditions see the same
+    # clean value the server parses: string, integer, number, boolean, strings, ids, computed, group
+    # or none (no value).
+    client_kind: ClassVar[str] = "string"
 
     # -- the definition format -------------------------------------------------
 
@@ -99,6 +106,7 @@ class FieldType:
             "type": {"const": self.name},
             "label": LABEL.ref(),
             "help": LABEL.ref(),
+            "visible_if": EXPRESSION.ref(),
         }
         if self.has_value:
             props["required"] = BOOLEAN.ref()
@@ -147,6 +155,7 @@ class FieldType:
             "type": self.name,
             "label_text": item.get("label"),
             "help_text": item.get("help"),
+            "visible_if": item.get("visible_if"),
         }
         if self.has_value:
             attrs |= _value_attributes(item, ctx)
@@ -168,6 +177,36 @@ class FieldType:
     def accepts_default(self, field: FieldDefinition, value: Any) -> bool:
         """Whether a (well-typed) default satisfies the field's own rules."""
         return True
+
+    def expressions(self, field: FieldDefinition) -> dict[str, Any]:
+        """The JsonLogic expressions of a field, by definition key, for the loader to check.
+
+        A ``{"field", "in"}`` required_if is not among them: the loader checks and translates it.
+        """
+        found = {"visible_if": field.visible_if}
+        if field.required_if is None:
+            found["required_if"] = field.required_when
+        return {key: logic for key, logic in found.items() if logic is not None}
+
+    def row_names(self, field: FieldDefinition) -> frozenset[str] | None:
+        """For a repeating group, the names of a row's fields (what some/all/none read); else None."""
+        return None
+
+    def condition_logic(self, field: FieldDefinition, values: tuple[str, ...]) -> Any:
+        """JsonLogic for the old ``{"field": <this field>, "in": values}`` (a conditional type's)."""
+        return {"in": [{"var": field.name}, list(values)]}
+
+    def api_options(self, field: FieldDefinition, locale: str) -> dict[str, Any]:
+        """The type's own keys in ``FieldDefinition.to_api``; they must be JSON."""
+        return dict(field.options)
+
+    def cleared_value(self) -> Any:
+        """The value of a hidden field, for conditions and in the stored data."""
+        return None
+
+    def logic_value(self, field: FieldDefinition, data: Mapping[str, Any]) -> Any:
+        """The field's value once the fields before it are settled; a computed field computes it."""
+        return data.get(field.name)
 
     # -- WTForms ---------------------------------------------------------------
 
@@ -197,6 +236,14 @@ class FieldType:
         """What ``coerce_json`` accepts (null meaning empty), for the API description."""
         return {"type": ["string", "null"]}
 
+    def formdata_items(self, field: FieldDefinition, value: Any) -> list[tuple[str, list[str]]]:
+        """A non-null JSON value as form-data keys and their strings (a group has a key per cell)."""
+        return [(field.name, self.coerce_json(value))]
+
+    def claims(self, field: FieldDefinition, key: str) -> bool:
+        """Whether a submitted form-data key belongs to this field."""
+        return key == field.name
+
     # -- display -----------------------------------------------------------------
 
     def display(self, field: FieldDefinition, value: Any, locale: str = DEFAULT_LOCALE) -> str:
@@ -209,11 +256,17 @@ def _value_attributes(item: Mapping[str, Any], ctx: FieldContext) -> dict[str, A
     attrs = {
         "required": item.get("required", False),
         "prefill": (prefill,) if isinstance(prefill, str) else tuple(prefill),
-        "required_if": RequiredIf(condition["field"], tuple(condition["in"])) if condition else None,
+        # The {"field", "in"} form becomes JsonLogic in the loader, which knows the other field's type.
+        "required_if": RequiredIf(condition["field"], tuple(condition["in"])) if _legacy(condition) else None,
+        "required_when": None if _legacy(condition) else condition,
     }
     if attrs["required"] and condition:
         ctx.error("required_if", 'không dùng cùng "required": true.')
     return attrs
+
+
+def _legacy(condition: Any) -> bool:
+    return isinstance(condition, dict) and "field" in condition
 
 
 # -- helpers shared by several types ----------------------------------------------
@@ -293,12 +346,16 @@ class DefinedField:
         return self.data is None or self.data == []
 
     def is_required(self, form: wtforms.Form) -> bool:
-        condition = self.definition.required_if
+        condition = self.definition.required_when
         if condition is None:
             return self.definition.required
-        return bool(form[condition.field].condition_tokens() & set(condition.values))
+        return holds(condition, getattr(form, "logic_data", {}))
 
     def pre_validate(self, form: wtforms.Form) -> None:
+        # A hidden field was cleared (DefinedForm.apply_logic): nothing of it is checked, not even
+        # "required", whatever the browser sent.
+        if self.short_name in getattr(form, "hidden", ()):
+            raise StopValidation()
         if self.process_errors:
             raise StopValidation()
         if self.is_empty():
@@ -322,6 +379,22 @@ class DefinedField:
 
     def json_value(self) -> Any:
         return None if self.errors or self.is_empty() else self.data
+
+    def logic_value(self) -> Any:
+        """The clean value conditions read before validation: None when it did not parse."""
+        return None if self.process_errors else self.json_value()
+
+    def settle(self, value: Any) -> None:
+        """Take the value the form's logic settled on; only a computed field's differs from its own."""
+
+    def error_items(self) -> dict[str, list[str]]:
+        return {self.short_name: list(self.errors)} if self.errors else {}
+
+    def clear(self, value: Any = None) -> None:
+        """Forget what was submitted: a hidden field's value is dropped, a computed one replaced."""
+        self.data = value
+        self.raw_data = []
+        self.process_errors = []
 
     def _raw_or(self, text: str) -> str:
         # After a rejected submission, show what the user typed rather than nothing.

@@ -49,6 +49,7 @@ class DecimalType(NumberType):
     order = 40
     keys = {"min": NUMBER, "max": NUMBER}
     field_class = DecimalField
+    client_kind = "number"
 
     def value_schema(self):
         return {"type": "number"}

@@ -59,6 +59,7 @@ class FileType(FieldType):
     in_summary = False  # the dossier page lists evidence on its own
     keys = {"criterion": CRITERION_REF, "max_files": POSITIVE_INTEGER}
     field_class = EvidenceField
+    client_kind = "ids"
 
     def value_schema(self):
         return {"type": "array", "items": {"type": "integer"}}

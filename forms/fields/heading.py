@@ -15,6 +15,7 @@ class HeadingType(FieldType):
     order = 110
     has_value = False
     in_summary = False
+    client_kind = "none"
 
     def display(self, field, value, locale=DEFAULT_LOCALE):
         return ""

@@ -78,6 +78,7 @@ class IntegerType(NumberType):
     order = 30
     keys = {"min": INTEGER, "max": INTEGER}
     field_class = IntegerField
+    client_kind = "integer"
 
     def value_schema(self):
         return {"type": "integer"}

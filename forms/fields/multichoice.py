@@ -46,6 +46,7 @@ class MultiChoiceType(ChoiceType):
     order = 70
     keys = {"choices": CHOICES, "min_items": NON_NEGATIVE_INTEGER, "max_items": POSITIVE_INTEGER}
     field_class = MultiChoiceField
+    client_kind = "strings"
 
     def value_schema(self):
         return {"type": "array", "items": {"type": "string"}}
@@ -60,6 +61,9 @@ class MultiChoiceType(ChoiceType):
 
     def accepts_default(self, field, value):
         return all(v in field.choice_values for v in value)
+
+    def condition_logic(self, field, values):
+        return {"or": [{"in": [value, {"var": field.name}]} for value in values]}
 
     def field_options(self, field, locale):
         return {"choices": select_choices(field, locale)}

@@ -52,12 +52,16 @@ class YesNoType(FieldType):
     order = 80
     conditional = True
     field_class = YesNoField
+    client_kind = "boolean"
 
     def value_schema(self):
         return {"type": "boolean"}
 
     def attributes(self, item, ctx):
         return {"choices": YESNO_CHOICES}
+
+    def condition_logic(self, field, values):
+        return {"or": [{"===": [{"var": field.name}, value == "yes"]} for value in values]}
 
     def field_options(self, field, locale):
         # The coercion makes the "yes" option count as selected when data is True.

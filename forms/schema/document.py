@@ -75,7 +75,11 @@ BAND = Shape(
         "type": "object",
         "required": ["code", "label", "min_total"],
         "additionalProperties": False,
-        "properties": {"code": SNAKE_CASE.ref(), "label": LABEL.ref(), "min_total": NON_NEGATIVE_INTEGER.ref()},
+        "properties": {
+            "code": SNAKE_CASE.ref(),
+            "label": LABEL.ref(),
+            "min_total": NON_NEGATIVE_INTEGER.ref(),
+        },
     },
     NOT_AN_OBJECT,
     atomic=False,

@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.helpers import ITEMS
+from tests.helpers import ITEMS, walk
 
 pytestmark = pytest.mark.browser
 
@@ -45,3 +45,35 @@ def test_scores_saved_as_a_draft_on_a_phone_come_back_after_a_reload(new_context
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     # Nothing was submitted: the dossier still waits for the household's self-assessment.
     assert api.dossier("demo-household", dossier_id)["self_score"] is None
+
+
+def test_saving_a_draft_asks_nothing_and_discarding_asks_first(page, api):
+    dossier_id = walk(api, to="district_verification")
+    task = api.task_for("demo-district", dossier_id, "district_verification")
+    page.goto("/login")
+    page.locator("#username").fill("demo-district")
+    page.locator("#password").fill("demo1234")
+    page.get_by_test_id("login-submit").click()
+    expect(page.get_by_test_id("logout")).to_be_attached()
+    page.goto(f"/tasks/{task['id']}")
+    questions = []
+
+    def answer(dialog):
+        questions.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", answer)
+    # "Từ chối" asks before it ends a dossier; saving that choice as a draft ends nothing, so asks nothing.
+    page.get_by_label("Từ chối").check()
+    page.locator("#f-reason").fill("Thiếu minh chứng tiêu chí 2")
+    page.get_by_test_id("save-draft").click()
+    expect(page.get_by_role("alert").filter(has_text="Đã lưu nháp lúc")).to_be_visible()
+    assert questions == []
+    expect(page.get_by_label("Từ chối")).to_be_checked()
+    expect(page.locator("#f-reason")).to_have_value("Thiếu minh chứng tiêu chí 2")
+
+    page.get_by_test_id("discard-draft").click()
+    expect(page.get_by_role("alert").filter(has_text="Đã bỏ bản nháp.")).to_be_visible()
+    assert len(questions) == 1 and "Bỏ bản nháp" in questions[0]
+    expect(page.get_by_label("Từ chối")).not_to_be_checked()
+    expect(page.locator("#f-reason")).to_have_value("")

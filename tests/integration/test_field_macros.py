@@ -38,6 +38,21 @@ def definition():
                 {"name": "agree", "type": "yesno", "label": "Đồng ý?"},
                 {"name": "proof", "type": "file", "label": "Minh chứng"},
                 {"name": "c1a", "type": "score", "label": "Mục 1", "max_points": 10, "criterion": "c1"},
+                {"name": "hint", "type": "note", "label": "Lưu ý", "text": "Văn bản <b>thô</b>"},
+                {
+                    "name": "double",
+                    "type": "computed",
+                    "label": "Gấp đôi",
+                    "expression": {"*": [{"var": "members"}, 2]},
+                    "visible_if": {"!=": [{"var": "name"}, "</div><script>alert('x')</script>{{ 7 }}"]},
+                },
+                {
+                    "name": "household",
+                    "type": "group",
+                    "label": "Thành viên",
+                    "min_rows": 1,
+                    "fields": [{"name": "full_name", "type": "text", "label": "Họ tên"}],
+                },
             ],
             "scoring": {"criteria": [{"key": "c1", "label": "T", "max_points": 10}], "pass_total": 5},
         }
@@ -55,7 +70,10 @@ def test_every_registered_type_renders_through_its_macro(app, definition):
     html = render(app, definition)
     for field in definition.value_fields:
         assert f'data-field="{field.name}"' in html
-        assert f'name="{field.name}"' in html or field.type == "file"
+        # A computed value is never posted; a group's inputs are its cells.
+        assert f'name="{field.name}"' in html or field.type in ("file", "computed", "group")
+    assert 'name="household-0-full_name"' in html and 'name="household-__index__-full_name"' in html
+    assert "<script>" not in html and "<b>" not in html and "{{ 7 }}" in html
     assert '<h2 class="h6 mt-4 border-bottom pb-1">Phần &lt;script&gt;1&lt;/script&gt;</h2>' in html
     assert 'maxlength="50"' in html and '<span class="text-danger">*</span>' in html
     assert 'inputmode="decimal"' in html and 'type="date" id="f-since"' in html

@@ -12,7 +12,9 @@ OTHER_PASSWORD = "matkhau123"  # noqa: S105  (test account)
 
 
 def put_draft(api, username: str, task_id: int, body, **kwargs):
-    return api.client.put(f"/api/v1/tasks/{task_id}/draft", headers=api.headers(username), json=body, **kwargs)
+    return api.client.put(
+        f"/api/v1/tasks/{task_id}/draft", headers=api.headers(username), json=body, **kwargs
+    )
 
 
 def delete_draft(api, username: str, task_id: int):
@@ -44,7 +46,7 @@ def stored_drafts(app, task_id: int) -> list[tuple[str, dict]]:
 
 def input_value(page: str, name: str) -> str:
     """The value attribute of the input with id f-<name>."""
-    tag = page.split(f'id="f-{name}"')[1].split(">")[0]
+    tag = page.split(f'id="f-{name}"')[1].split(">", maxsplit=1)[0]
     return tag.split('value="')[1].split('"')[0]
 
 
@@ -67,9 +69,8 @@ def test_a_draft_saved_through_the_api_comes_back_and_is_not_audited(api, commun
     task_id = commune_task["id"]
     assert draft_of(api, "demo-commune", task_id) is None
     history = len(api.dossier("demo-commune", commune_task["dossier_id"])["history"])
-    saved = put_draft(
-        api, "demo-commune", task_id, {"data": {"decision": "accept", "c1a": 7, "comment": "Đang xem", "x": 1}}
-    )
+    data = {"decision": "accept", "c1a": 7, "comment": "Đang xem", "x": 1}
+    saved = put_draft(api, "demo-commune", task_id, {"data": data})
     assert saved.status_code == 200, saved.get_json()
     body = saved.get_json()
     assert body["saved_at"]
@@ -163,11 +164,14 @@ def test_a_claimed_task_takes_drafts_from_its_claimer_only(web, api, app, commun
     other_web = type(web)(app)
     other_web.login(OTHER, OTHER_PASSWORD)
     on_page = other_web.post(f"/tasks/{task_id}", {"c1a": "0", "action": "save_draft"})
-    assert on_page.status_code == 302 and on_page.headers["Location"] == f"/dossiers/{commune_task['dossier_id']}"
+    assert on_page.status_code == 302
+    assert on_page.headers["Location"] == f"/dossiers/{commune_task['dossier_id']}"
     assert stored_drafts(app, task_id) == [("demo-commune", {"c1a": 5})]
 
 
-@pytest.mark.parametrize("username", ["demo-commune-b", "demo-commune-c", "demo-household-b", "demo-household"])
+@pytest.mark.parametrize(
+    "username", ["demo-commune-b", "demo-commune-c", "demo-household-b", "demo-household"]
+)
 def test_outside_jurisdiction_a_draft_is_not_found(api, app, commune_task, username):
     task_id = commune_task["id"]
     assert put_draft(api, username, task_id, {"data": {"c1a": 5}}).status_code == 404
@@ -220,14 +224,22 @@ def test_an_oversized_draft_on_the_page_keeps_what_was_typed(web, api, app, comm
     assert stored_drafts(app, task_id) == []
 
 
-def test_invalid_values_are_kept_in_a_draft_but_completing_with_them_still_fails(api, app, commune_task):
+def test_invalid_values_are_kept_in_a_draft_but_completing_with_them_still_fails(web, api, commune_task):
     task_id = commune_task["id"]
     invalid = commune_accept(9, c1a=15, c2a=-3)
     assert put_draft(api, "demo-commune", task_id, {"data": invalid}).status_code == 200
     refused = api.post("demo-commune", f"/tasks/{task_id}/complete", json={"data": invalid})
     assert refused.status_code == 422
     assert set(refused.get_json()["errors"]) == {"c1a", "c2a"}
-    # The failed completion changed nothing: the draft is still there.
+    web.login("demo-commune")
+    page = web.get(f"/tasks/{task_id}").get_data(as_text=True)
+    assert input_value(page, "c1a") == "15" and input_value(page, "c2a") == "-3"
+    on_page = web.post(f"/tasks/{task_id}", {k: str(v) for k, v in invalid.items()})
+    assert on_page.status_code == 422
+    page = on_page.get_data(as_text=True)
+    # What was just posted is shown, not the draft; the draft can still be discarded.
+    assert "Đang hiển thị bản nháp" not in page and 'data-testid="discard-draft"' in page
+    # The failed completions changed nothing: the draft is still there.
     assert draft_of(api, "demo-commune", task_id)["data"] == invalid
 
 

@@ -33,6 +33,9 @@ def test_built_in_types_in_their_documented_order():
         "file",
         "score",
         "heading",
+        "computed",
+        "group",
+        "note",
     ]
     assert all(isinstance(kind, FieldType) for kind in FIELD_TYPES.values())
     assert field_type("yesno") is FIELD_TYPES["yesno"]
