@@ -25,7 +25,16 @@ from app.admin.procedure_queries import ProcedureRow, procedure_library
 from app.admin.routes import admin_required
 from app.extensions import db
 from app.labels import ROLE, STATUS, localized
-from app.models import FINAL_STATUSES, ROLES, AdminUnit, ProcedureActivation, UnitLevel, utcnow
+from app.models import (
+    FINAL_STATUSES,
+    ROLES,
+    AdminUnit,
+    FormDefinition,
+    FormVersion,
+    ProcedureActivation,
+    UnitLevel,
+    utcnow,
+)
 from app.services.errors import NotFound
 from app.services.procedures import (
     activate_version,
@@ -416,7 +425,32 @@ def _modeler_messages() -> dict[str, str]:
         "lane": _("Lane"),
         "form_added": _("Đã thêm biểu mẫu %(key)s vào gói."),
         "form_replaced": _("Đã thay biểu mẫu %(key)s trong gói."),
+        "package_forms": _("Biểu mẫu trong gói"),
+        "library_forms": _("Biểu mẫu đã xuất bản"),
+        "library_option": _("%(key)s – phiên bản %(v)s – %(title)s"),
+        "library_copied": _("Đã chép biểu mẫu %(key)s, phiên bản %(v)s, từ thư viện vào gói."),
+        "library_same": _("Giống phiên bản %(v)s trong thư viện biểu mẫu"),
     }
+
+
+def _library_forms() -> list[dict]:
+    """Every published version of the form library, newest first per form: a user task can use one,
+    copied into the package, and deploying then pins exactly that version (``library_version``)."""
+    rows = db.session.execute(
+        select(FormDefinition.key, FormVersion.version, FormVersion.definition)
+        .join(FormVersion, FormVersion.form_definition_id == FormDefinition.id)
+        .where(FormDefinition.key.not_like("%.%"))
+        .order_by(FormDefinition.key, FormVersion.version.desc())
+    ).all()
+    return [
+        {
+            "key": key,
+            "version": version,
+            "title": localized(definition.get("title")) or key,
+            "definition": definition,
+        }
+        for key, version, definition in rows
+    ]
 
 
 def _modeler_page(package: ProcedurePackage, source=None):
@@ -432,6 +466,7 @@ def _modeler_page(package: ProcedurePackage, source=None):
         "statuses": [
             {"value": status, "label": str(STATUS.get(status, status))} for status in FINAL_STATUSES
         ],
+        "library_forms": _library_forms(),
         "blank_dmn": (TEMPLATES / "decision.dmn").read_text(encoding="utf-8"),
         "urls": {
             "validate": url_for("admin.procedure_modeler_validate"),

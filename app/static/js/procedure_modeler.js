@@ -168,10 +168,69 @@
     file.editor.get("modeling").updateProperties(element, { "camunda:formKey": key || undefined });
   }
 
+  // The published versions of the form library (newest first per form). Choosing one copies that
+  // version's definition into the package as forms/<key>.json: the package stays self-contained, and
+  // deploying pins exactly that library version (same key, same content).
+  const libraryForms = data.library_forms || [];
+  const LIBRARY = "library:";
+
+  // JSON with its keys sorted, to tell whether a package form is a library version unchanged.
+  function canonical(value) {
+    if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+    if (value && typeof value === "object") {
+      return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical(value[k])}`).join(",")}}`;
+    }
+    return JSON.stringify(value);
+  }
+
+  function libraryVersionOf(key) {
+    let content;
+    try {
+      content = canonical(JSON.parse(forms.get(key)));
+    } catch (error) {
+      return null;
+    }
+    return libraryForms.find((f) => f.key === key && canonical(f.definition) === content) || null;
+  }
+
+  function useLibraryForm(file, element, value) {
+    const [key, version] = value.slice(LIBRARY.length).split(":");
+    const chosen = libraryForms.find((f) => f.key === key && String(f.version) === version);
+    if (!chosen) return;
+    let replaced = false;
+    if (forms.has(key)) {
+      try {
+        replaced = canonical(JSON.parse(forms.get(key))) !== canonical(chosen.definition);
+      } catch (error) {
+        replaced = true;
+      }
+    }
+    forms.set(key, `${JSON.stringify(chosen.definition, null, 2)}\n`);
+    touch();
+    const copied = fmt(text.library_copied, { key, v: chosen.version });
+    status("info", replaced ? `${fmt(text.form_replaced, { key })} ${copied}` : copied);
+    if (element.businessObject.get("camunda:formKey") === key) renderSettings();
+    else setFormKey(file, element, key);
+  }
+
+  function formSelect(current, attrs) {
+    const option = (value, label) => h("option", { value, selected: value === current }, label);
+    const keys = [...forms.keys()].sort();
+    if (current && !forms.has(current)) keys.push(current); // a key the package lacks stays visible
+    return h("select", { class: "form-select form-select-sm", ...attrs },
+      option("", text.none),
+      h("optgroup", { label: text.package_forms, "data-group": "package" },
+        keys.map((key) => {
+          const same = forms.has(key) ? libraryVersionOf(key) : null;
+          const label = `${key} – ${formTitle(key).title}${same ? ` (${fmt(text.library_same, { v: same.version })})` : ""}`;
+          return option(key, label);
+        })),
+      libraryForms.length ? h("optgroup", { label: text.library_forms, "data-group": "library" },
+        libraryForms.map((f) => option(`${LIBRARY}${f.key}:${f.version}`, fmt(text.library_option, { key: f.key, v: f.version, title: f.title })))) : null);
+  }
+
   function renderTasks() {
     const laneByNode = laneNames();
-    const formOptions = [{ value: "", label: text.none },
-      ...[...forms.keys()].sort().map((key) => ({ value: key, label: `${key} – ${formTitle(key).title}` }))];
     const scoreOptions = [{ value: "", label: text.no_scores },
       { value: "self", label: text.self_scores }, { value: "official", label: text.official_scores }];
     const rows = userTasks().map(({ file, element, bo }) => {
@@ -183,9 +242,11 @@
         h("div", { class: "small" }, h("span", { class: "fw-semibold" }, name), " ", h("code", { class: "text-muted" }, bo.id),
           " · ", lane ? `${text.lane}: ${lane}` : h("span", { class: "text-danger" }, text.not_in_lane)),
         h("div", { class: "row g-1" },
-          h("div", { class: "col-sm-6" }, select(formOptions, bo.get("camunda:formKey") || "", {
+          h("div", { class: "col-sm-6" }, formSelect(bo.get("camunda:formKey") || "", {
             "aria-label": `${text.form} – ${name}`, "data-field": "form",
-            onchange: (event) => setFormKey(file, element, event.target.value),
+            onchange: (event) => (event.target.value.startsWith(LIBRARY)
+              ? useLibraryForm(file, element, event.target.value)
+              : setFormKey(file, element, event.target.value)),
           }), inline && !bo.get("camunda:formKey") ? h("div", { class: "form-text" }, fmt(text.form_data, { n: inline })) : null),
           h("div", { class: "col-sm-6" }, select(scoreOptions, setting.scores, {
             "aria-label": `${text.scores} – ${name}`, "data-field": "scores",
@@ -255,10 +316,13 @@
     }
     const rows = [...forms.keys()].sort().map((key) => {
       const info = formTitle(key);
+      const same = libraryVersionOf(key);
       const users = usedBy.get(key) || [];
       return h("div", { class: "setting-row d-flex flex-wrap align-items-center gap-2", "data-testid": "form-row", "data-form": key },
         h("code", {}, `forms/${key}.json`),
         h("span", {}, info.title, " · ", fmt(text.fields, { n: info.fields })),
+        same ? h("span", { class: "badge text-bg-light", "data-testid": "library-version", "data-version": String(same.version) },
+          fmt(text.library_same, { v: same.version })) : null,
         h("span", { class: "text-muted" }, users.length ? fmt(text.used_by, { tasks: users.join(", ") }) : text.unused),
         users.length ? null : h("button", {
           type: "button", class: "btn btn-sm btn-link text-danger p-0",
