@@ -39,3 +39,15 @@ def test_the_task_page_shows_the_forms_legal_basis(api, web):
     web.login("demo-household-ck")
     page = web.get(f"/tasks/{task['id']}").get_data(as_text=True)
     assert 'data-testid="legal-basis"' in page and "448/QĐ-KHVN" in page and "387/QĐ-TTg" in page
+
+
+def test_the_builder_preview_shows_a_criteria_sets_legal_basis(app, web):
+    import json
+
+    from tests.conftest import ROOT
+    from tests.integration.test_form_builder_pages import post_json
+
+    web.login("demo-admin")
+    definition = json.loads((ROOT / "criteria" / "don_vi_hoc_tap_tt22_2020.json").read_text(encoding="utf-8"))
+    html = post_json(web, "/admin/forms/preview", {"definition": definition}).get_data(as_text=True)
+    assert 'data-testid="legal-basis"' in html and "22/2020" in html
