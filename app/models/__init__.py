@@ -18,7 +18,15 @@ from app.models.procedure import (
 )
 from app.models.types import utcnow
 from app.models.unit import AdminUnit, HouseholdMember, Subject, UnitLevel
-from app.models.user import APPLICANT_ROLES, OFFICIAL_ROLES, ROLES, ApiToken, RoleAssignment, User
+from app.models.user import (
+    APPLICANT_ROLES,
+    OFFICIAL_ROLES,
+    ROLES,
+    ApiToken,
+    RoleAssignment,
+    User,
+    UserSession,
+)
 
 __all__ = [
     "APPLICANT_ROLES",
@@ -47,5 +55,6 @@ __all__ = [
     "TaskDraft",
     "UnitLevel",
     "User",
+    "UserSession",
     "utcnow",
 ]

@@ -19,7 +19,9 @@ OFFICIAL_ROLES = (
     "district_officer",
     "emulation_committee",
 )
-ROLES = (*APPLICANT_ROLES, *OFFICIAL_ROLES, "admin")
+# An inspector reads the audit log of its unit's subtree and nothing else: it is not an official role, so
+# it opens no dossier and takes no task.
+ROLES = (*APPLICANT_ROLES, *OFFICIAL_ROLES, "inspector", "admin")
 
 
 class User(UserMixin, db.Model):
@@ -64,6 +66,10 @@ class User(UserMixin, db.Model):
         return self.has_role("admin")
 
     @property
+    def reads_audit(self) -> bool:
+        return self.is_admin or self.has_role("inspector")
+
+    @property
     def is_official(self) -> bool:
         return any(r.role in OFFICIAL_ROLES for r in self.roles)
 
@@ -84,6 +90,24 @@ class RoleAssignment(db.Model):
 
     user: Mapped[User] = relationship(back_populates="roles")
     unit: Mapped[AdminUnit] = relationship()
+
+
+class UserSession(db.Model):
+    """A signed-in browser, kept on the server so logout, deactivation, role changes and an admin can
+    end exactly the sessions they should, at once; the cookie only carries ``id``."""
+
+    __tablename__ = "user_session"
+
+    id: Mapped[str] = mapped_column(db.String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(db.ForeignKey("user_account.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_reason: Mapped[str | None] = mapped_column(db.String(32))
+    user_agent: Mapped[str | None] = mapped_column(db.String(255))
+    address: Mapped[str | None] = mapped_column(db.String(64))
+
+    user: Mapped[User] = relationship()
 
 
 class ApiToken(db.Model):
