@@ -8,7 +8,7 @@ from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from app.config import PROJECT_ROOT, default_config
+from app.config import PROJECT_ROOT, default_config, secret_key
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 
@@ -51,6 +51,7 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.update(config)
     Path(app.config["DATA_DIR"]).mkdir(parents=True, exist_ok=True)
+    app.config["SECRET_KEY"] = secret_key(app.config)
     if app.config["PROXY_HOPS"]:
         # Behind nginx the client address comes from X-Forwarded-For; without this every user
         # would share the proxy's address (and its login rate limit).

@@ -161,7 +161,12 @@ def jobs_clock(interval):
 def register_cli(app: Flask) -> None:
     @app.cli.command("seed-demo")
     def seed_demo_command():
-        """Load the demo data (idempotent)."""
+        """Load the demo data (idempotent); refused in production mode (DEMO=0)."""
+        # The demo accounts share a published password: a production database must never get them.
+        if not app.config["DEMO"]:
+            raise click.ClickException(
+                "DEMO=0 (vận hành thật): không nạp dữ liệu mẫu. Production mode: no demo data."
+            )
         from app.demo import seed_demo
 
         click.echo(json.dumps(seed_demo(now=utcnow()), ensure_ascii=False))

@@ -15,6 +15,11 @@ def _env_int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
+def _env_flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name, "").strip().lower()
+    return default if not value else value not in ("0", "false", "no", "off")
+
+
 def _stored_secret(data_dir: Path) -> str:
     path = data_dir / "secret_key"
     if not path.exists():
@@ -34,14 +39,40 @@ def _stored_secret(data_dir: Path) -> str:
     return path.read_text().strip()
 
 
+class MissingSecretKey(RuntimeError):
+    """A production start (``DEMO=0``) without ``SECRET_KEY`` in the environment."""
+
+
+def secret_key(config: dict) -> str:
+    """The key that signs sessions and CSRF tokens: ``SECRET_KEY`` when set.
+
+    Without it, a demo start makes a random key once and keeps it in ``DATA_DIR/secret_key``, so a
+    newcomer's ``make run`` needs no setup yet never runs on a known key. A production start refuses
+    instead of doing the same: a key that appears silently inside the data folder is lost (and every
+    session with it) when the folder is rebuilt or restored elsewhere, differs between hosts serving the
+    same site, and is copied wherever the evidence files are; production keeps it as a managed secret.
+    """
+    if config.get("SECRET_KEY"):
+        return config["SECRET_KEY"]
+    if not config["DEMO"]:
+        raise MissingSecretKey(
+            "Chế độ vận hành thật (DEMO=0) cần biến môi trường SECRET_KEY, ví dụ "
+            "`export SECRET_KEY=\"$(python3 -c 'import secrets; print(secrets.token_hex(32))')\"`. "
+            "Production mode (DEMO=0) requires SECRET_KEY in the environment."
+        )
+    return _stored_secret(Path(config["DATA_DIR"]))
+
+
 def default_config() -> dict:
     """The settings read from the environment, each with its default.
 
     - ``DATA_DIR``: where the SQLite file and uploaded evidence live (default ``./data``).
     - ``DATABASE_URL``: SQLAlchemy URL (default SQLite with WAL in ``DATA_DIR/hoctap.sqlite``).
     - ``REDIS_URL``: Redis for RQ jobs; empty means jobs run in-process after commit.
-    - ``SECRET_KEY``: signs sessions and CSRF tokens. When unset, a random key is made once and kept in
-      ``DATA_DIR/secret_key`` (readable by the owner only), so no deployment runs on a known key.
+    - ``DEMO``: ``1`` (default) for a demo or development start, ``0`` for production: ``scripts/run``
+      then loads no demo data, and the app refuses to start without ``SECRET_KEY`` (``secret_key``).
+    - ``SECRET_KEY``: signs sessions and CSRF tokens. When unset in demo mode, a random key is made once
+      and kept in ``DATA_DIR/secret_key`` (readable by the owner only), so no deployment runs on a known key.
     - ``MAX_EVIDENCE_BYTES``: largest evidence file accepted (default 10 MB).
     - ``PROCEDURES_DIR`` / ``CRITERIA_DIR``: the shipped procedure packages and criteria sets
       (default ``bpmn/`` and ``criteria/``).
@@ -50,6 +81,10 @@ def default_config() -> dict:
     - ``MAX_REQUEST_BYTES``: largest request body (default five evidence files plus 1 MB).
     - ``RQ_QUEUE``: the RQ queue name (default ``hoctap``).
     - ``API_TOKEN_DAYS``: how long an API token stays valid (default 30 days).
+    - ``SESSION_IDLE_MINUTES``: a signed-in browser left untouched this long must sign in again
+      (default 120).
+    - ``SESSION_MAX_HOURS``: a browser session ends this long after sign-in, however busy (default 12,
+      a working day).
     - ``PROXY_HOPS``: reverse proxies in front of the app whose X-Forwarded-For to trust (default 0).
     - ``LOGIN_RATE_LIMIT``: failed password attempts allowed per address and account (``10 per minute``),
       counted in Redis when ``REDIS_URL`` is set so every worker shares the count.
@@ -62,7 +97,9 @@ def default_config() -> dict:
         "SQLALCHEMY_DATABASE_URI": _env("DATABASE_URL", f"sqlite:///{data_dir / 'hoctap.sqlite'}"),
         "REDIS_URL": _env("REDIS_URL", ""),
         "RQ_QUEUE": _env("RQ_QUEUE", "hoctap"),
-        "SECRET_KEY": os.environ.get("SECRET_KEY") or _stored_secret(data_dir),
+        "DEMO": _env_flag("DEMO", True),
+        # Resolved by ``secret_key`` once the caller's overrides (DATA_DIR, DEMO) are applied.
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or None,
         "MAX_EVIDENCE_BYTES": max_evidence,
         "SCRIPT_BUDGET_SECONDS": float(_env("SCRIPT_BUDGET_SECONDS", "1")),
         # A self-report may carry several photos (each checked against MAX_EVIDENCE_BYTES); bodies
@@ -78,6 +115,8 @@ def default_config() -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "INBOX_PAGE_SIZE": _env_int("INBOX_PAGE_SIZE", 20),
         "API_TOKEN_DAYS": _env_int("API_TOKEN_DAYS", 30),
+        "SESSION_IDLE_MINUTES": _env_int("SESSION_IDLE_MINUTES", 120),
+        "SESSION_MAX_HOURS": _env_int("SESSION_MAX_HOURS", 12),
         "LOGIN_RATE_LIMIT": _env("LOGIN_RATE_LIMIT", "10 per minute"),
         "PROXY_HOPS": _env_int("PROXY_HOPS", 0),
         "RATELIMIT_HEADERS_ENABLED": True,

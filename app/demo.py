@@ -31,6 +31,8 @@ COMMUNE_A, COMMUNE_B = "DEMO-AH", "DEMO-NA"
 TWO_TIER_PROVINCE = ("DEMO-CT25", "Thành phố Cần Thơ (từ 01/7/2025)")
 TWO_TIER_COMMUNES = (("DEMO-CK", "Phường Cái Khế"), ("DEMO-AB", "Phường An Bình"))
 TWO_TIER_PROCEDURE = "gia_dinh_hoc_tap_hai_cap"
+# Where the demo runs each shipped procedure: the four-level one everywhere, the two-tier one in its province.
+DEMO_ACTIVATIONS = {"gia_dinh_hoc_tap": None, TWO_TIER_PROCEDURE: TWO_TIER_PROVINCE[0]}
 TWO_TIER_ACCOUNTS = (
     ("demo-village-ck1", "Tổ trưởng Khu vực 1, Cái Khế", "village_head", "DEMO-CK-V1"),
     ("demo-village-ck2", "Tổ trưởng Khu vực 2, Cái Khế", "village_head", "DEMO-CK-V2"),
@@ -166,22 +168,27 @@ def _seed_two_tier(rng: random.Random, *, now: datetime) -> int:
     return households
 
 
-def _activate_two_tier(*, now: datetime) -> None:
-    two_tier = db.session.scalar(
-        select(ProcessDefinition)
-        .where(ProcessDefinition.key == TWO_TIER_PROCEDURE)
-        .order_by(ProcessDefinition.version.desc())
-        .limit(1)
-    )
-    province = db.session.scalar(select(AdminUnit).where(AdminUnit.code == TWO_TIER_PROVINCE[0]))
-    already = db.session.scalar(
-        select(ProcedureActivation.process_definition_id).where(
-            ProcedureActivation.scope == ProcedureActivation.scope_of(province.id),
-            ProcedureActivation.title == two_tier.title_key,
+def _activate_shipped(deployed: list[tuple[ProcessDefinition, bool]], *, now: datetime) -> None:
+    """Run the demo on the shipped versions (``DEMO_ACTIVATIONS``). A shipped package that changed (e.g. its
+    manifest's four-eyes marks) deploys as a new version, which a title already in use would not take on by
+    itself."""
+    for definition, _new in deployed:
+        if definition.key not in DEMO_ACTIVATIONS:
+            continue
+        province_code = DEMO_ACTIVATIONS[definition.key]
+        province_id = (
+            db.session.scalar(select(AdminUnit.id).where(AdminUnit.code == province_code))
+            if province_code
+            else None
         )
-    )
-    if already != two_tier.id:
-        activate_version(two_tier, province.code, actor=None, now=now)
+        already = db.session.scalar(
+            select(ProcedureActivation.process_definition_id).where(
+                ProcedureActivation.scope == ProcedureActivation.scope_of(province_id),
+                ProcedureActivation.title == definition.title_key,
+            )
+        )
+        if already != definition.id:
+            activate_version(definition, province_code, actor=None, now=now)
 
 
 def seed_demo(*, now: datetime) -> dict:
@@ -190,6 +197,6 @@ def seed_demo(*, now: datetime) -> dict:
     ensure_levels()
     households = _seed_four_level(rng, now=now) + _seed_two_tier(rng, now=now)
     deployed = deploy_shipped(actor=None, now=now)
-    _activate_two_tier(now=now)
+    _activate_shipped(deployed, now=now)
     publish_shipped(actor=None, now=now)
     return {"households_added": households, "procedures_deployed": sum(1 for _, new in deployed if new)}

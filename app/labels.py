@@ -25,6 +25,7 @@ ROLE = {
     "commune_chairman": _l("Chủ tịch UBND cấp xã"),
     "district_officer": _l("Cán bộ cấp huyện"),
     "emulation_committee": _l("Hội đồng Thi đua – Khen thưởng cấp tỉnh"),
+    "inspector": _l("Thanh tra"),
     "admin": _l("Quản trị hệ thống"),
 }
 ACTION = {
@@ -47,6 +48,16 @@ ACTION = {
     "form.draft_discarded": _l("Bỏ bản nháp biểu mẫu"),
     "form.published": _l("Xuất bản phiên bản biểu mẫu"),
     "step.failed": _l("Bước xử lý gặp lỗi"),
+    "user.created": _l("Tạo tài khoản"),
+    "user.activated": _l("Mở khóa tài khoản"),
+    "user.deactivated": _l("Khóa tài khoản"),
+    "user.password_reset": _l("Đặt lại mật khẩu"),
+    "role.assigned": _l("Phân quyền"),
+    "role.revoked": _l("Thu hồi quyền"),
+    "token.issued": _l("Cấp mã truy cập API"),
+    "unit.villages_added": _l("Thêm thôn, tổ dân phố"),
+    "session.started": _l("Bắt đầu phiên đăng nhập"),
+    "session.ended": _l("Kết thúc phiên đăng nhập"),
 }
 NOTIFICATION = {
     "task_opened": _l("Có công việc mới: %(task)s – hồ sơ %(code)s (%(subject)s)"),

@@ -17,6 +17,7 @@ from .procedure import (
     UserTaskInfo,
     cached_procedure,
     compile_procedure,
+    decision_tasks,
     restore_procedure,
     scoring_tasks,
 )
@@ -52,6 +53,7 @@ __all__ = [
     "compile_check",
     "compile_procedure",
     "data_differences",
+    "decision_tasks",
     "diff_procedures",
     "engine_clock",
     "load_procedure_folder",

@@ -134,6 +134,14 @@ def scoring_tasks(manifest: dict) -> dict[str, str]:
     return {entry["scores"]: name for name, entry in tasks.items() if entry.get("scores") in SCORE_KINDS}
 
 
+def decision_tasks(manifest: dict) -> frozenset[str]:
+    """The user tasks the manifest marks ``"decision": true``: under four eyes, one person completes at
+    most one of them per dossier."""
+    return frozenset(
+        name for name, entry in manifest.get("tasks", {}).items() if entry.get("decision") is True
+    )
+
+
 def _labelled(value) -> bool:
     return isinstance(value, dict) and isinstance(value.get("vi"), str) and bool(value["vi"].strip())
 
@@ -179,6 +187,8 @@ def _check_tasks(tasks) -> list[str]:
             errors.append(f"tasks '{task_id}' phải có dạng {{'label': {{...}}}}")
         elif entry.get("scores") not in (None, *SCORE_KINDS):
             errors.append(f"tasks '{task_id}': 'scores' chỉ nhận 'self' hoặc 'official'")
+        elif not isinstance(entry.get("decision", False), bool):
+            errors.append(f"tasks '{task_id}': 'decision' chỉ nhận true hoặc false")
     kinds = [entry.get("scores") for entry in tasks.values() if isinstance(entry, dict)]
     errors.extend(
         f"chỉ một nhiệm vụ được khai báo 'scores': '{kind}'" for kind in SCORE_KINDS if kinds.count(kind) > 1
@@ -220,6 +230,8 @@ def _check_manifest(manifest: dict) -> list[Problem]:
         errors.append("'dmn' phải là danh sách tên tệp")
     if not isinstance(manifest.get("defaults", {}), dict):
         errors.append("'defaults' phải là đối tượng")
+    if not isinstance(manifest.get("four_eyes", True), bool):
+        errors.append("'four_eyes' chỉ nhận true hoặc false")
     errors += _check_serves(manifest["serves"])
     errors += _check_lanes(manifest["lanes"])
     errors += _check_tasks(manifest.get("tasks", {}))

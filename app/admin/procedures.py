@@ -26,8 +26,9 @@ from app.admin.routes import admin_required
 from app.extensions import db
 from app.labels import ROLE, STATUS, localized
 from app.models import (
+    APPLICANT_ROLES,
     FINAL_STATUSES,
-    ROLES,
+    OFFICIAL_ROLES,
     AdminUnit,
     FormDefinition,
     FormVersion,
@@ -461,7 +462,11 @@ def _modeler_page(package: ProcedurePackage, source=None):
     ]
     data = {
         "package": _package_json(package),
-        "roles": [{"value": role, "label": str(ROLE.get(role, role))} for role in ROLES if role != "admin"],
+        # Lanes are worked by applicants and officials; admins and inspectors take no task.
+        "roles": [
+            {"value": role, "label": str(ROLE.get(role, role))}
+            for role in (*APPLICANT_ROLES, *OFFICIAL_ROLES)
+        ],
         "levels": levels,
         "statuses": [
             {"value": status, "label": str(STATUS.get(status, status))} for status in FINAL_STATUSES

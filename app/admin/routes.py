@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from app.admin import bp
 from app.extensions import db
 from app.models import ROLES, AdminUnit, RoleAssignment, User, utcnow
-from app.services import accounts
+from app.services import accounts, sessions
 from app.services.errors import Conflict, InvalidInput
 
 SORTS = {"username": User.username.asc(), "-created": User.created_at.desc(), "name": User.full_name.asc()}
@@ -102,6 +102,12 @@ def user_edit(user_id: int):
                     request.form.get("assignment_id", type=int) or 0, actor=current_user, now=now
                 )
                 flash(_("Đã thu hồi quyền."), "success")
+            elif action == "end_session":
+                sessions.end_one(user.id, request.form.get("session_id", ""), actor=current_user, now=now)
+                flash(_("Đã kết thúc phiên đăng nhập."), "success")
+            elif action == "end_sessions":
+                ended = sessions.end_all(user.id, actor=current_user, now=now)
+                flash(_("Đã kết thúc %(n)s phiên đăng nhập.", n=ended), "success")
             else:
                 abort(400)
             return redirect(url_for("admin.user_edit", user_id=user.id))
@@ -110,6 +116,14 @@ def user_edit(user_id: int):
         except Conflict as exc:
             flash(exc.message, "danger")
     units = db.session.scalars(select(AdminUnit).order_by(AdminUnit.path).limit(500)).all()
+    now = utcnow()
+    user_sessions = [(row, sessions.state(row, now)) for row in sessions.for_user(user.id)]
     return render_template(
-        "admin/user_edit.html", user=user, roles=ROLES, units=units, errors=errors, values=request.form
+        "admin/user_edit.html",
+        user=user,
+        roles=ROLES,
+        units=units,
+        errors=errors,
+        values=request.form,
+        user_sessions=user_sessions,
     ), (422 if errors else 200)

@@ -1,5 +1,6 @@
 """The OpenAPI 3.1 description of /api/v1 (the routes and fields listed here are a contract)."""
 
+from app.admin.audit_queries import MAX_PAGE, MAX_PER_PAGE, MAX_TEXT, MAX_YEAR, MIN_YEAR
 from app.services.drafts import MAX_BYTES, MAX_KEYS
 from forms import FIELD_TYPES, field_input_schemas
 
@@ -419,6 +420,7 @@ def openapi_document() -> dict:
                 }
             },
             **_procedure_paths(),
+            **_audit_paths(),
             **_form_paths(),
             **_draft_paths(task_id),
         },
@@ -476,6 +478,92 @@ def _draft_paths(task_id: dict) -> dict:
 
 
 FORBIDDEN = {"403": _json(_ref("Error"), "Only administrators manage procedures")}
+
+
+def _audit_paths() -> dict:
+    def text(name: str, description: str) -> dict:
+        schema = {"type": "string", "maxLength": MAX_TEXT}
+        return {"name": name, "in": "query", "description": description, "schema": schema}
+
+    def day(name: str, description: str) -> dict:
+        schema = {"type": "string", "format": "date"}
+        return {"name": name, "in": "query", "description": description, "schema": schema}
+
+    event = {
+        "type": "object",
+        "required": [
+            "at",
+            "actor",
+            "action",
+            "dossier_id",
+            "dossier_code",
+            "object_type",
+            "object_id",
+            "details",
+        ],
+        "properties": {
+            "at": {"type": "string", "format": "date-time"},
+            "actor": {"type": ["string", "null"], "description": "username; null: the system"},
+            "action": {"type": "string", "example": "task.completed"},
+            "dossier_id": {"type": ["integer", "null"]},
+            "dossier_code": {"type": ["string", "null"]},
+            "object_type": {"type": ["string", "null"], "description": "table of the object acted on"},
+            "object_id": {"type": ["string", "null"]},
+            "details": {"type": "object"},
+        },
+    }
+    return {
+        "/audit": {
+            "get": {
+                "summary": "Audit log, newest first (admins: all; inspectors: dossiers under their units)",
+                "description": (
+                    "Append-only: who did what, when, on which dossier. Dates are days in Vietnam time, "
+                    f"both ends included, years {MIN_YEAR}–{MAX_YEAR}. Events without a dossier (accounts, "
+                    "procedures) are shown to admins only."
+                ),
+                "parameters": [
+                    text("dossier", "dossier id or code"),
+                    text("user", "username of the actor"),
+                    text("action", "action code, e.g. task.completed"),
+                    text("unit", "administrative unit code: events of dossiers in its subtree"),
+                    day("since", "first day (YYYY-MM-DD)"),
+                    day("until", "last day (YYYY-MM-DD)"),
+                    {
+                        "name": "page",
+                        "in": "query",
+                        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1},
+                    },
+                    {
+                        "name": "per_page",
+                        "in": "query",
+                        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": 50},
+                    },
+                ],
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "required": ["items", "total", "page", "per_page"],
+                            "properties": {
+                                "items": {"type": "array", "items": event},
+                                "total": {"type": "integer"},
+                                "page": {"type": "integer"},
+                                "per_page": {"type": "integer"},
+                            },
+                        },
+                        "Events",
+                    ),
+                    "403": _json(_ref("Error"), "Only administrators and inspectors read the audit log"),
+                    "422": _json(
+                        _ref("ValidationErrors"),
+                        "A bad date, page or per_page, an unknown unit code or a value over its length; "
+                        "errors are keyed by the parameter",
+                    ),
+                    **ERRORS,
+                },
+            }
+        }
+    }
 
 
 def _procedure_paths() -> dict:

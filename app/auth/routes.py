@@ -8,7 +8,8 @@ from wtforms.validators import InputRequired
 
 from app.auth import bp
 from app.extensions import db, limiter, login_manager
-from app.models import User
+from app.models import User, utcnow
+from app.services import sessions
 from app.services.accounts import authenticate
 from app.web import redirect_back
 
@@ -22,11 +23,7 @@ class LoginForm(FlaskForm):
 
 @login_manager.user_loader
 def load_user(session_id: str):
-    user_id, _, stamp = session_id.partition(".")
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    if user is None or not user.active or stamp != user.session_stamp:
-        return None
-    return user
+    return sessions.user_for(session_id, now=utcnow())
 
 
 @login_manager.unauthorized_handler
@@ -80,6 +77,11 @@ def login():
         if user is None:
             flash(_("Tên đăng nhập hoặc mật khẩu không đúng, hoặc tài khoản đã bị khóa."), "danger")
         else:
+            now = utcnow()
+            if current_user.is_authenticated:
+                # Signing in over a session ends it, so its cookie, if copied, stops working too.
+                sessions.end_current(current_user.get_id(), reason="replaced", actor=current_user, now=now)
+            sessions.start(user, now=now, user_agent=request.user_agent.string, address=request.remote_addr)
             login_user(user)
             return redirect_back(home_for(user))
     return render_template("auth/login.html", form=form)
@@ -88,6 +90,7 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    sessions.end_current(current_user.get_id(), reason="logout", actor=current_user, now=utcnow())
     logout_user()
     return redirect(url_for("auth.login"))
 

@@ -44,13 +44,15 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:
         return self.active
 
-    @property
-    def session_stamp(self) -> str:
-        """Changes with the password, so a reset ends every session opened with the old one."""
-        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
+    # The raw id of the browser session this object was loaded for, set by app.services.sessions (not a
+    # column: the table keeps only its hash). Flask-Login stores get_id() in the cookie, so the cookie
+    # names one session, which the server can end, rather than the account.
+    session_token = None
 
     def get_id(self) -> str:
-        return f"{self.id}.{self.session_stamp}"
+        if self.session_token is None:
+            raise RuntimeError("sign in through app.services.sessions.start, which opens a session")
+        return self.session_token
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import ROLES, AdminUnit, ApiToken, HumanTask, RoleAssignment, User
-from app.services import audit
+from app.services import audit, sessions
 from app.services.errors import Conflict, InvalidInput, NotFound
 from app.services.uow import commit
 
@@ -94,13 +94,15 @@ def _release_claims(
 
 
 def set_active(user_id: int, active: bool, *, actor: User | None, now: datetime) -> User:
-    """Activate or deactivate; a deactivated account loses its tokens, sessions and claimed tasks."""
+    """Activate or deactivate; a deactivated account loses its tokens, sessions and claimed tasks, and
+    reactivating it brings none of them back."""
     user = _get_user(user_id)
     if actor is not None and user.id == actor.id and not active:
         raise Conflict(_("Không thể tự khóa tài khoản của chính mình."))
     user.active = active
     if not active:
         _revoke_tokens(user, now)
+        sessions.end_open(user, reason="deactivated", actor=actor, now=now)
         _release_claims(user, actor=actor, now=now)
     audit.record("user.activated" if active else "user.deactivated", actor=actor, at=now, obj=user)
     commit()
@@ -113,6 +115,7 @@ def reset_password(user_id: int, password: str, *, actor: User | None, now: date
     _check_password(password)
     user.set_password(password)
     _revoke_tokens(user, now)
+    sessions.end_open(user, reason="password_reset", actor=actor, now=now)
     audit.record("user.password_reset", actor=actor, at=now, obj=user)
     commit()
     return user
@@ -156,6 +159,8 @@ def revoke_role(assignment_id: int, *, actor: User | None, now: datetime) -> Non
     _release_claims(
         assignment.user, actor=actor, now=now, role=assignment.role, unit_path=assignment.unit.path
     )
+    # A page opened with the role (a claimed task's form, say) must not outlive it: sign in again.
+    sessions.end_open(assignment.user, reason="role_revoked", actor=actor, now=now)
     db.session.delete(assignment)
     commit()
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import undefer
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.extensions import db
+from app.labels import localized
 from app.models import (
     AdminUnit,
     Comment,
@@ -33,7 +34,7 @@ from app.services.procedures import compiled_for, definition_for, form_for, form
 from app.services.uow import commit, rollback
 from forms import score_submission, validate_submission
 from forms.expressions import holds
-from workflow import StepResult, TaskNotReady, WorkflowStepError, scoring_tasks
+from workflow import StepResult, TaskNotReady, WorkflowStepError, decision_tasks, scoring_tasks
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
 
@@ -266,8 +267,9 @@ def submit_task(
     """Complete a task with submitted form data: validate, advance the procedure, commit once.
 
     ``formdata`` has ``getlist`` (a request form or ``forms.formdata_from_json``'s result). Raises
-    ``NotFound`` outside the actor's reach, ``Conflict`` when the task is no longer open or is another
-    official's, ``InvalidInput`` with field errors (nothing is changed) and ``StepFailed``.
+    ``NotFound`` outside the actor's reach, ``Conflict`` when the task is no longer open, is another
+    official's or four eyes forbid the actor to do it, ``InvalidInput`` with field errors (nothing is
+    changed) and ``StepFailed``.
     """
     # Lock the dossier row first (PostgreSQL; the row version catches the race on SQLite), then read
     # the task, so what is checked below is what the step will change.
@@ -286,6 +288,7 @@ def submit_task(
         raise Conflict(_("Công việc này đã được xử lý."))
     if task.claimed_by_id is not None and task.claimed_by_id != actor.id:
         raise Conflict(_("Công việc đang do %(name)s xử lý.", name=task.claimed_by.full_name))
+    _check_four_eyes(task, actor)
     form = form_for(task.form_version)
     try:
         if uploads:
@@ -432,6 +435,49 @@ def _status_reason(manifest: dict, task_name: str, data: dict, score, result: St
     return data.get("reason") or data.get("comment") or None
 
 
+def _check_four_eyes(task: HumanTask, actor: User) -> None:
+    """Separation of duties on an official step; raises ``Conflict`` before anything changes.
+
+    Nobody acts for the state on a dossier whose subject is their own account, in every procedure: that
+    is a conflict of interest, not a question of staffing. Unless the procedure's manifest sets
+    ``"four_eyes": false``, whoever completed one of its decision steps (``tasks.<id>.decision``) on a
+    dossier completes no other one on it, whichever role they hold. Doing the same step again after a
+    return is not a second decision.
+    """
+    if task.subject_id is not None:
+        return
+    dossier = task.dossier
+    if dossier.subject.account_id == actor.id:
+        raise Conflict(
+            _(
+                "Bạn không được xử lý hồ sơ của chính hộ gia đình (đối tượng) mình đứng tên. "
+                "Việc này cần một cán bộ khác thực hiện."
+            )
+        )
+    manifest = dossier.process_definition.manifest
+    decisions = decision_tasks(manifest)
+    if not manifest.get("four_eyes", True) or task.name not in decisions:
+        return
+    earlier = db.session.scalars(
+        select(HumanTask)
+        .where(
+            HumanTask.dossier_id == dossier.id,
+            HumanTask.state == "completed",
+            HumanTask.completed_by_id == actor.id,
+            HumanTask.name.in_(decisions - {task.name}),
+        )
+        .limit(1)
+    ).first()
+    if earlier is not None:
+        raise Conflict(
+            _(
+                "Bạn đã xử lý bước “%(step)s” của hồ sơ này. Theo nguyên tắc bốn mắt, một người không "
+                "quyết định hai bước của cùng một hồ sơ; bước này cần một cán bộ khác thực hiện.",
+                step=localized(earlier.label),
+            )
+        )
+
+
 def _open_task(human_task_id: int, actor: User) -> HumanTask:
     task = db.session.get(HumanTask, human_task_id)
     if task is None or not can_act_on_task(actor, task):
@@ -475,6 +521,8 @@ def _set_claim(
 def claim_task(human_task_id: int, *, actor: User, now: datetime) -> HumanTask:
     """Nhận xử lý: the task becomes the actor's until released or completed."""
     task = _open_task(human_task_id, actor)
+    # Refused here too, so nobody takes a task from the shared inbox that they could not complete.
+    _check_four_eyes(task, actor)
     if task.claimed_by_id == actor.id:
         return task
     if task.claimed_by_id is not None:
