@@ -76,12 +76,18 @@ class ScoreResult:
     knockouts: tuple[KnockoutHit, ...] = ()
     items: tuple[ItemScore, ...] = ()
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self, *, items: bool = False) -> dict[str, Any]:
+        """The result as JSON. Stored with every scored submission, so the per-item breakdown (which
+        the submitted data and the pinned form version already give) is left out unless asked for:
+        it tripled the bytes of a stored score."""
         result = asdict(self)
         result["criteria"] = [asdict(criterion) for criterion in self.criteria]
         result["shortfalls"] = list(self.shortfalls)
         result["knockouts"] = [asdict(hit) for hit in self.knockouts]
-        result["items"] = [asdict(item) for item in self.items]
+        if items:
+            result["items"] = [asdict(item) for item in self.items]
+        else:
+            del result["items"]
         return result
 
     def outputs(self, definition: FormDefinition) -> dict[str, Any]:

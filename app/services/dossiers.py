@@ -458,16 +458,16 @@ def _check_four_eyes(task: HumanTask, actor: User) -> None:
     decisions = decision_tasks(manifest)
     if not manifest.get("four_eyes", True) or task.name not in decisions:
         return
-    earlier = db.session.scalars(
-        select(HumanTask)
-        .where(
-            HumanTask.dossier_id == dossier.id,
-            HumanTask.state == "completed",
-            HumanTask.completed_by_id == actor.id,
-            HumanTask.name.in_(decisions - {task.name}),
-        )
-        .limit(1)
-    ).first()
+    # The dossier's task rows are loaded for the step anyway (apply_step walks them): no extra query.
+    others = decisions - {task.name}
+    earlier = next(
+        (
+            row
+            for row in dossier.tasks
+            if row.state == "completed" and row.completed_by_id == actor.id and row.name in others
+        ),
+        None,
+    )
     if earlier is not None:
         raise Conflict(
             _(

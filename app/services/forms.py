@@ -244,7 +244,7 @@ def score_preview(key: str, version: int, data, locale: str) -> dict[str, Any]:
     if locale != "vi":
         # step_variables scores in Vietnamese, the language stored with a dossier; same rules, reader's words.
         score = score_submission(form, clean, locale=locale)
-    result = score.as_dict()
+    result = score.as_dict(items=True)
     return {
         "data": clean,
         "score": result,
