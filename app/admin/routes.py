@@ -99,7 +99,10 @@ def user_edit(user_id: int):
                 flash(_("Đã phân quyền."), "success")
             elif action == "revoke_role":
                 accounts.revoke_role(
-                    request.form.get("assignment_id", type=int) or 0, actor=current_user, now=now
+                    request.form.get("assignment_id", type=int) or 0,
+                    actor=current_user,
+                    now=now,
+                    user_id=user.id,
                 )
                 flash(_("Đã thu hồi quyền."), "success")
             elif action == "end_session":

@@ -145,9 +145,10 @@ def assign_role(
     return assignment
 
 
-def revoke_role(assignment_id: int, *, actor: User | None, now: datetime) -> None:
+def revoke_role(assignment_id: int, *, actor: User | None, now: datetime, user_id: int | None = None) -> None:
+    """Remove a role assignment; with ``user_id`` (the user page it was asked from), only that user's."""
     assignment = db.session.get(RoleAssignment, assignment_id)
-    if assignment is None:
+    if assignment is None or (user_id is not None and assignment.user_id != user_id):
         raise NotFound(_("Không tìm thấy phân quyền."))
     audit.record(
         "role.revoked",

@@ -148,3 +148,19 @@ def test_password_guessing_is_rate_limited(make_app):
     refused = client.post("/api/v1/auth/token", json={"username": "demo-admin", "password": "demo1234"})
     assert refused.status_code == 429
     assert "quá nhiều lần" in refused.get_json()["error"]["message"]
+
+
+def test_revoking_a_role_from_one_users_page_cannot_touch_another_users_role(app, web):
+    from app.extensions import db
+    from app.models import RoleAssignment, User
+
+    with app.app_context():
+        commune = db.session.scalar(db.select(User).where(User.username == "demo-commune"))
+        city = db.session.scalar(db.select(User).where(User.username == "demo-city"))
+        foreign = db.session.scalar(db.select(RoleAssignment.id).where(RoleAssignment.user_id == city.id))
+        page = f"/admin/users/{commune.id}"
+    web.login("demo-admin")
+    response = web.post(page, {"action": "revoke_role", "assignment_id": str(foreign)})
+    assert response.status_code == 404
+    with app.app_context():
+        assert db.session.get(RoleAssignment, foreign) is not None
