@@ -27,7 +27,9 @@ def _dossier_rows(app, dossier_id):
 
 
 def test_an_endless_script_fails_the_step_within_its_budget_and_changes_nothing(make_app):
-    app = make_app(SCRIPT_BUDGET_SECONDS=0.5)
+    # The budget covers the whole step (gateways and DMN too); 2 s leaves the ordinary work of the step
+    # far inside it even on a loaded machine and PostgreSQL, so it is the endless script that exhausts it.
+    app = make_app(SCRIPT_BUDGET_SECONDS=2.0)
     api = ApiClient(app.test_client())
     assert upload(api, _script("while True:\n    pass")).status_code == 201
     dossier_id = api.post("demo-household", "/dossiers", json={"title": TITLE, "year": 2026}).get_json()["id"]
@@ -60,7 +62,7 @@ def test_an_endless_script_fails_the_step_within_its_budget_and_changes_nothing(
 
     assert answered["status"] == 500
     assert "evil_script" in answered["body"]["error"]["message"]
-    assert answered["seconds"] < 0.5 + 2.0
+    assert answered["seconds"] < 2.0 + 3.0
     assert served, "no other request was made while the step ran"
     assert _dossier_rows(app, dossier_id) == before
 
