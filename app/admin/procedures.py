@@ -44,6 +44,7 @@ from app.services.procedures import (
     get_version,
     package_download,
     package_of,
+    province_by_code,
     validate_package,
 )
 from workflow import (
@@ -270,13 +271,7 @@ def procedure_activate(key: str, version: int):
     a GET (or a POST without ``confirm``) shows what is active now and what changes."""
     definition = get_version(key, version)
     code = (request.values.get("province") or "").strip() or None
-    province = None
-    if code is not None:
-        province = db.session.scalar(
-            select(AdminUnit).where(AdminUnit.code == code, AdminUnit.parent_id.is_(None))
-        )
-        if province is None:
-            raise NotFound(_("Không tìm thấy tỉnh/thành phố có mã %(code)s.", code=code))
+    province = province_by_code(code)
     if request.method == "POST" and request.form.get("confirm") == "yes":
         activate_version(definition, code, actor=current_user, now=utcnow())
         flash(

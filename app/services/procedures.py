@@ -276,16 +276,23 @@ def _activate(
     return row
 
 
+def province_by_code(code: str | None) -> AdminUnit | None:
+    """The province (a root of the unit tree) with ``code``; None for "everywhere"; 404 otherwise."""
+    if code is None:
+        return None
+    province = db.session.scalar(
+        select(AdminUnit).where(AdminUnit.code == code, AdminUnit.parent_id.is_(None))
+    )
+    if province is None:
+        raise NotFound(_("Không tìm thấy tỉnh/thành phố có mã %(code)s.", code=code))
+    return province
+
+
 def activate_version(
     definition: ProcessDefinition, province_code: str | None, *, actor: User | None, now: datetime
 ) -> ProcedureActivation:
     """Make ``definition`` the version new dossiers of its title use in a province (or everywhere)."""
-    province = None
-    if province_code is not None:
-        province = db.session.scalar(select(AdminUnit).where(AdminUnit.code == province_code))
-        if province is None or province.parent_id is not None:
-            raise NotFound(_("Không tìm thấy tỉnh/thành phố có mã %(code)s.", code=province_code))
-    row = _activate(definition, province, actor=actor, now=now)
+    row = _activate(definition, province_by_code(province_code), actor=actor, now=now)
     commit()
     return row
 
