@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 
 from app.config import PROJECT_ROOT, default_config, secret_key
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+from app.security import init_security
 
 
 @event.listens_for(Engine, "connect")
@@ -68,6 +69,7 @@ def create_app(config: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=_select_locale)
     csrf.init_app(app)
     limiter.init_app(app)
+    init_security(app)
 
     from app import models  # noqa: F401  (register tables before anything queries them)
     from app.admin import bp as admin_bp
@@ -79,6 +81,7 @@ def create_app(config: dict | None = None) -> Flask:
     from app.inbox import bp as inbox_bp
     from app.jobs import init_jobs
     from app.notifications import bp as notifications_bp
+    from app.requests import init_request_limits
     from app.services.procedures import init_runtime
     from app.web import register_template_helpers
 
@@ -93,6 +96,7 @@ def create_app(config: dict | None = None) -> Flask:
     init_runtime(app)
     init_jobs(app)
     register_error_handlers(app)
+    init_request_limits(app)
     register_template_helpers(app)
     register_cli(app)
     return app

@@ -85,7 +85,10 @@ def default_config() -> dict:
       (default 120).
     - ``SESSION_MAX_HOURS``: a browser session ends this long after sign-in, however busy (default 12,
       a working day).
-    - ``PROXY_HOPS``: reverse proxies in front of the app whose X-Forwarded-For to trust (default 0).
+    - ``PROXY_HOPS``: reverse proxies in front of the app whose X-Forwarded-For and X-Forwarded-Proto to
+      trust (default 0).
+    - ``PREFERRED_URL_SCHEME``: ``https`` when the site is served over TLS (default ``http``): the session
+      cookie is then sent over HTTPS only (``Secure``), and external links are written with ``https``.
     - ``LOGIN_RATE_LIMIT``: failed password attempts allowed per address and account (``10 per minute``),
       counted in Redis when ``REDIS_URL`` is set so every worker shares the count.
     - ``BABEL_DEFAULT_LOCALE``: ``vi`` (English with ``en``).
@@ -119,5 +122,6 @@ def default_config() -> dict:
         "SESSION_MAX_HOURS": _env_int("SESSION_MAX_HOURS", 12),
         "LOGIN_RATE_LIMIT": _env("LOGIN_RATE_LIMIT", "10 per minute"),
         "PROXY_HOPS": _env_int("PROXY_HOPS", 0),
+        "PREFERRED_URL_SCHEME": _env("PREFERRED_URL_SCHEME", "http"),
         "RATELIMIT_HEADERS_ENABLED": True,
     }

@@ -69,7 +69,10 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(405)
     def method_not_allowed(exc):
-        return _error(405, _("Phương thức không được hỗ trợ."))
+        body, status = _error(405, _("Phương thức không được hỗ trợ."))
+        # RFC 9110: a 405 names the methods the resource does support.
+        methods = getattr(exc, "valid_methods", None)
+        return body, status, {"Allow": ", ".join(methods)} if methods else {}
 
     @app.errorhandler(413)
     def too_large(exc):

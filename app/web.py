@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from app import labels, titles
 from app.extensions import db
 from app.models import Notification, utcnow
+from app.services.bounds import input_limits
 
 
 def _local(value: datetime) -> datetime:
@@ -70,6 +71,8 @@ def register_template_helpers(app: Flask) -> None:
         form_has=lambda form, name: any(f.name == name.split("[", 1)[0] for f in form.fields),
         title_label=titles.title_label,
         status_label=titles.status_label,
+        # Inputs carry the bounds the services check (maxlength, or data-maxlength on a textarea).
+        limits=input_limits(),
     )
 
 

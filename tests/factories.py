@@ -111,3 +111,38 @@ def png_bytes() -> bytes:
     header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
     pixels = zlib.compress(b"\x00\xff\xff\xff")
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+
+
+def at_commune_scoring(app, count: int, *, commune: str = "DEMO-AH", points=lambda index: 9) -> list[int]:
+    """``count`` dossiers of ``commune``'s demo households waiting for the commune's scoring, made through
+    the services (many times faster than through the API): the households are handed to the
+    demo-household account, which opens each dossier and submits its self-assessment with
+    ``points(index)`` for every sub-item. Past the commune's households, the next years are used."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import AdminUnit, Subject, User, utcnow
+    from app.services.dossiers import open_dossier, submit_task
+    from forms import MultiDict
+
+    with app.app_context():
+        owner = db.session.scalar(select(User).where(User.username == "demo-household"))
+        commune_id = db.session.scalar(select(AdminUnit.id).where(AdminUnit.code == commune))
+        subjects = db.session.scalars(
+            select(Subject)
+            .join(AdminUnit, AdminUnit.id == Subject.unit_id)
+            .where(AdminUnit.parent_id == commune_id)
+            .order_by(Subject.code)
+        ).all()
+        for subject in subjects:
+            subject.account_id = owner.id
+        db.session.commit()
+        ids = []
+        for index in range(count):
+            subject = subjects[index % len(subjects)]
+            dossier = open_dossier(subject, TITLE, YEAR + index // len(subjects), actor=owner, now=utcnow())
+            task = next(t for t in dossier.tasks if t.state == "open")
+            answers = MultiDict({item: str(value) for item, value in self_report(points(index)).items()})
+            submit_task(task.id, answers, actor=owner, now=utcnow())
+            ids.append(dossier.id)
+        return ids

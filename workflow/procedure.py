@@ -142,6 +142,13 @@ def decision_tasks(manifest: dict) -> frozenset[str]:
     )
 
 
+def bulk_tasks(manifest: dict) -> frozenset[str]:
+    """The user tasks the manifest marks ``"bulk": true``: an official may complete many dossiers' task at
+    once with one answer (the same verification result, the same decision number). Whether the task's
+    form allows it (no per-dossier scores or evidence) is checked when it is done."""
+    return frozenset(name for name, entry in manifest.get("tasks", {}).items() if entry.get("bulk") is True)
+
+
 def _labelled(value) -> bool:
     return isinstance(value, dict) and isinstance(value.get("vi"), str) and bool(value["vi"].strip())
 
@@ -189,6 +196,11 @@ def _check_tasks(tasks) -> list[str]:
             errors.append(f"tasks '{task_id}': 'scores' chỉ nhận 'self' hoặc 'official'")
         elif not isinstance(entry.get("decision", False), bool):
             errors.append(f"tasks '{task_id}': 'decision' chỉ nhận true hoặc false")
+        elif not isinstance(entry.get("bulk", False), bool):
+            errors.append(f"tasks '{task_id}': 'bulk' chỉ nhận true hoặc false")
+        elif entry.get("bulk") and entry.get("scores"):
+            # Scores are judged per dossier: one answer for many would score them all alike.
+            errors.append(f"tasks '{task_id}': nhiệm vụ chấm điểm ('scores') không thể khai báo 'bulk'")
     kinds = [entry.get("scores") for entry in tasks.values() if isinstance(entry, dict)]
     errors.extend(
         f"chỉ một nhiệm vụ được khai báo 'scores': '{kind}'" for kind in SCORE_KINDS if kinds.count(kind) > 1

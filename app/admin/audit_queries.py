@@ -19,6 +19,7 @@ from sqlalchemy.orm import joinedload
 from app.extensions import db
 from app.labels import ACTION, label
 from app.models import AdminUnit, AuditEvent, Dossier, User
+from app.services.bounds import length_errors
 from app.services.errors import InvalidInput
 from app.web import format_datetime
 
@@ -67,12 +68,8 @@ def audit_reader_required(view):
 
 def parse_filter(args) -> AuditFilter:
     """Read the filter from query arguments; every bad field is named at once (InvalidInput)."""
-    errors: dict[str, list[str]] = {}
-    texts = {}
-    for name in ("user", "unit", "action", "dossier"):
-        texts[name] = (args.get(name) or "").strip()
-        if len(texts[name]) > MAX_TEXT:
-            errors[name] = [_("Tối đa %(n)s ký tự.", n=MAX_TEXT)]
+    texts = {name: (args.get(name) or "").strip() for name in ("user", "unit", "action", "dossier")}
+    errors = length_errors({name: (text, MAX_TEXT) for name, text in texts.items()})
     dates = {name: _parse_date(args.get(name) or "", name, errors) for name in ("since", "until")}
     if dates["since"] and dates["until"] and dates["since"] > dates["until"]:
         errors["until"] = [_("Ngày kết thúc phải từ ngày bắt đầu trở đi.")]

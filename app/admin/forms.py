@@ -25,6 +25,7 @@ from app.extensions import db
 from app.labels import localized
 from app.models import utcnow
 from app.services import forms as library
+from app.services.bounds import search_text
 from app.services.errors import Conflict, NotFound
 from forms import (
     FIELD_TYPES,
@@ -67,7 +68,7 @@ def _matches(row: library.FormRow, needle: str) -> bool:
 
 def _library_page(problems: list[dict] | None = None, status: int = 200):
     rows = library.form_library()
-    needle = request.args.get("q", "").strip().casefold()
+    needle = search_text(request.args).casefold()
     if needle:
         rows = [row for row in rows if _matches(row, needle)]
     return render_template("admin/forms/library.html", rows=rows, problems=problems or []), status

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path, PurePosixPath
 
-from flask import flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import flash, jsonify, make_response, redirect, render_template, request, send_file, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -36,6 +36,8 @@ from app.models import (
     UnitLevel,
     utcnow,
 )
+from app.security import policy
+from app.services.bounds import search_text
 from app.services.errors import NotFound
 from app.services.procedures import (
     activate_version,
@@ -168,7 +170,7 @@ def _sorted_library(rows: list[ProcedureRow], sort: str) -> list[ProcedureRow]:
 def _library_page(problems: list[Problem] | None = None, status: int = 200):
     args = request.args
     rows = procedure_library()
-    needle = args.get("q", "").strip().casefold()
+    needle = search_text(args).casefold()
     if needle:
         rows = [
             r
@@ -477,7 +479,16 @@ def _modeler_page(package: ProcedurePackage, source=None):
         "modeler_words": MODELER_VI if str(get_locale()) == "vi" else {},
         "csrf": generate_csrf(),
     }
-    return render_template("admin/procedures/modeler.html", data=data, package=package, source=source)
+    response = make_response(
+        render_template("admin/procedures/modeler.html", data=data, package=package, source=source)
+    )
+    # The BPMN and DMN modelers write style attributes into the HTML they build (panel heights, the
+    # DMN logo's position, icons) and load their icon fonts from data: URLs in their style sheets;
+    # scripts stay as strict as on every page (app/security.py).
+    response.headers["Content-Security-Policy"] = policy(
+        style_src="'self' 'unsafe-inline'", font_src="'self' data:"
+    )
+    return response
 
 
 @bp.route("/procedures/new")

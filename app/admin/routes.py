@@ -9,6 +9,7 @@ from app.admin import bp
 from app.extensions import db
 from app.models import ROLES, AdminUnit, RoleAssignment, User, utcnow
 from app.services import accounts, sessions
+from app.services.bounds import search_text
 from app.services.errors import Conflict, InvalidInput
 
 SORTS = {"username": User.username.asc(), "-created": User.created_at.desc(), "name": User.full_name.asc()}
@@ -30,8 +31,8 @@ def admin_required(view):
 def users():
     args = request.args
     query = select(User)
-    if args.get("q"):
-        needle = f"%{args['q'].strip().lower()}%"
+    if needle := search_text(args).lower():
+        needle = f"%{needle}%"
         query = query.where(func.lower(User.username).like(needle) | func.lower(User.full_name).like(needle))
     if args.get("role") in ROLES:
         query = query.where(

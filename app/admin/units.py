@@ -9,6 +9,7 @@ from app.admin import bp
 from app.admin.routes import admin_required
 from app.extensions import db
 from app.models import AdminUnit, utcnow
+from app.services.bounds import search_text
 from app.services.errors import InvalidInput, NotFound
 from app.services.units import add_villages, parse_village_csv
 
@@ -20,7 +21,7 @@ MAX_CSV_BYTES = 1_000_000
 def units():
     """Communes, searchable by name or code, with how many villages each has."""
     query = select(AdminUnit).where(AdminUnit.level_code == "commune")
-    needle = request.args.get("q", "").strip().lower()
+    needle = search_text(request.args).lower()
     if needle:
         pattern = f"%{needle}%"
         query = query.where(

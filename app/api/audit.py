@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 
 from app.admin.audit_queries import MAX_PAGE, MAX_PER_PAGE, audit_page, parse_filter
 from app.api import bp
+from app.api.params import int_arg
 from app.api.routes import _iso, token_required
 from app.services.errors import InvalidInput
 
@@ -33,8 +34,8 @@ def audit_reader_api(view):
 @audit_reader_api
 def audit_list():
     errors = {}
-    page = _bounded_int("page", 1, 1, MAX_PAGE, errors)
-    per_page = _bounded_int("per_page", 50, 1, MAX_PER_PAGE, errors)
+    page = int_arg("page", 1, 1, MAX_PAGE, errors)
+    per_page = int_arg("per_page", 50, 1, MAX_PER_PAGE, errors)
     try:
         flt = parse_filter(request.args)
     except InvalidInput as exc:
@@ -60,14 +61,3 @@ def audit_list():
         page=page,
         per_page=per_page,
     )
-
-
-def _bounded_int(name: str, default: int, low: int, high: int, errors: dict) -> int:
-    text = request.args.get(name, "").strip()
-    if not text:
-        return default
-    # Length first: int() of a thousands-digit string is refused by Python itself, and slow before that.
-    if not (text.isascii() and text.isdigit() and len(text) <= len(str(high)) and low <= int(text) <= high):
-        errors[name] = [_("%(name)s phải là số nguyên từ %(a)s đến %(b)s.", name=name, a=low, b=high)]
-        return default
-    return int(text)

@@ -1,19 +1,24 @@
 from functools import wraps
 
-from flask import g, jsonify, request
+from flask import current_app, g, jsonify, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from app.admin.audit_queries import MAX_PAGE, MAX_PER_PAGE
 from app.api import bp
 from app.api.openapi import openapi_document
-from app.auth.routes import login_attempt_key, login_rate_limit
-from app.extensions import db, limiter
-from app.inbox.query import InboxFilter, inbox_query
+from app.api.params import CLAIMED, DOSSIERS_PER_PAGE, MAX_ID, OVERDUE, choice_arg, int_arg
+from app.auth.routes import login_limit, note_failed_login
+from app.extensions import db
+from app.inbox.query import SORTS, InboxFilter, inbox_query
 from app.labels import localized
-from app.models import AuditEvent, Dossier, HumanTask, Subject, utcnow
+from app.models import DOSSIER_STATUSES, AuditEvent, Dossier, HumanTask, Subject, utcnow
 from app.services import accounts
+from app.services.bulk import BulkRefused, claim_tasks, release_tasks
 from app.services.dossiers import (
+    MAX_YEAR,
+    MIN_YEAR,
     claim_task,
     get_actionable_task,
     get_visible_dossier,
@@ -76,6 +81,8 @@ def task_json(task: HumanTask) -> dict:
         "label": localized(task.label, _locale()),
         "title": task.title,
         "unit": task.unit.name,
+        "village": task.dossier.unit.name,
+        "self_score": task.dossier.self_score,
         "state": task.state,
         "due_at": _iso(task.due_at),
         "claimed_by": task.claimed_by.username if task.claimed_by else None,
@@ -118,7 +125,7 @@ def dossier_json(dossier: Dossier) -> dict:
 
 @bp.route("/openapi.json")
 def openapi():
-    return jsonify(openapi_document())
+    return jsonify(openapi_document(current_app.config))
 
 
 @bp.route("/forms/schema.json")
@@ -128,11 +135,12 @@ def form_definition_schema():
 
 
 @bp.route("/auth/token", methods=["POST"])
-@limiter.limit(login_rate_limit, key_func=login_attempt_key, deduct_when=lambda r: r.status_code == 401)
+@login_limit
 def token():
     body = _json_body()
     user = accounts.authenticate(str(body.get("username", "")), str(body.get("password", "")))
     if user is None:
+        note_failed_login()
         return jsonify(error={"status": 401, "message": _("Tên đăng nhập hoặc mật khẩu không đúng.")}), 401
     return jsonify(token=accounts.issue_token(user, now=utcnow()))
 
@@ -140,11 +148,20 @@ def token():
 @bp.route("/tasks")
 @token_required
 def tasks():
-    args = request.args
-    filters = InboxFilter.from_args(args)
-    query = inbox_query(g.api_user, filters, now=utcnow())
-    per_page = min(max(args.get("per_page", 50, type=int), 1), 200)
-    page = db.paginate(query, page=args.get("page", 1, type=int), per_page=per_page, error_out=False)
+    errors = {}
+    int_arg("unit", None, 1, MAX_ID, errors)
+    int_arg("village", None, 1, MAX_ID, errors)
+    int_arg("score_min", None, 0, MAX_ID, errors)
+    int_arg("score_max", None, 0, MAX_ID, errors)
+    choice_arg("overdue", OVERDUE, errors)
+    choice_arg("claimed", CLAIMED, errors)
+    choice_arg("sort", tuple(SORTS), errors)
+    page_number = int_arg("page", 1, 1, MAX_PAGE, errors)
+    per_page = int_arg("per_page", 50, 1, MAX_PER_PAGE, errors)
+    if errors:
+        raise InvalidInput(errors, _("Bộ lọc chưa hợp lệ."))
+    query = inbox_query(g.api_user, InboxFilter.from_args(request.args), now=utcnow())
+    page = db.paginate(query, page=page_number, per_page=per_page, error_out=False)
     return jsonify(
         items=[task_json(t) for t in page.items], total=page.total, page=page.page, per_page=per_page
     )
@@ -179,6 +196,43 @@ def task_release(task_id: int):
     return jsonify(task_json(release_task(task_id, actor=g.api_user, now=utcnow())))
 
 
+def _task_ids(body: dict) -> list[int]:
+    ids = body.get("task_ids")
+    if not isinstance(ids, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
+        message = _('"task_ids" phải là danh sách mã số công việc (số nguyên).')
+        raise InvalidInput({"task_ids": [message]}, message)
+    return ids
+
+
+def _bulk_refused(exc: BulkRefused):
+    """409 with the reason of each task that could not be done; none was."""
+    reasons = [
+        {"task_id": refusal.task_id, "dossier_code": refusal.dossier_code, "message": refusal.message}
+        for refusal in exc.refusals
+    ]
+    return jsonify(error={"status": 409, "message": exc.message}, reasons=reasons), 409
+
+
+@bp.route("/tasks/claim", methods=["POST"])
+@token_required
+def tasks_claim():
+    try:
+        claimed = claim_tasks(_task_ids(_json_body()), actor=g.api_user, now=utcnow())
+    except BulkRefused as exc:
+        return _bulk_refused(exc)
+    return jsonify(claimed=claimed)
+
+
+@bp.route("/tasks/release", methods=["POST"])
+@token_required
+def tasks_release():
+    try:
+        released = release_tasks(_task_ids(_json_body()), actor=g.api_user, now=utcnow())
+    except BulkRefused as exc:
+        return _bulk_refused(exc)
+    return jsonify(released=released)
+
+
 @bp.route("/tasks/<int:task_id>/complete", methods=["POST"])
 @token_required
 def task_complete(task_id: int):
@@ -204,8 +258,13 @@ def dossier_create():
     subjects = db.session.scalars(
         select(Subject).where(Subject.account_id == user.id).order_by(Subject.id)
     ).all()
-    if body.get("subject_id") is not None:
-        subjects = [s for s in subjects if s.id == body.get("subject_id")]
+    subject_id = body.get("subject_id")
+    if subject_id is not None:
+        # JSON true is not subject 1.
+        if not isinstance(subject_id, int) or isinstance(subject_id, bool):
+            message = _("Mã đối tượng phải là số nguyên.")
+            raise InvalidInput({"subject_id": [message]}, message)
+        subjects = [s for s in subjects if s.id == subject_id]
     if not subjects:
         raise NotFound(_("Tài khoản không gắn với hộ gia đình hay đối tượng nào."))
     title, year = body.get("title"), body.get("year")
@@ -225,16 +284,19 @@ def dossier_create():
 def dossier_list():
     from app.services.jurisdiction import dossier_scope
 
+    errors = {}
+    status = choice_arg("status", DOSSIER_STATUSES, errors)
+    year = int_arg("year", None, MIN_YEAR, MAX_YEAR, errors)
+    page_number = int_arg("page", 1, 1, MAX_PAGE, errors)
+    if errors:
+        raise InvalidInput(errors, _("Bộ lọc chưa hợp lệ."))
     query = select(Dossier).where(dossier_scope(g.api_user))
-    if request.args.get("status"):
-        query = query.where(Dossier.status == request.args["status"])
-    if request.args.get("year", type=int):
-        query = query.where(Dossier.year == request.args.get("year", type=int))
+    if status is not None:
+        query = query.where(Dossier.status == status)
+    if year is not None:
+        query = query.where(Dossier.year == year)
     page = db.paginate(
-        query.order_by(Dossier.id.desc()),
-        page=request.args.get("page", 1, type=int),
-        per_page=50,
-        error_out=False,
+        query.order_by(Dossier.id.desc()), page=page_number, per_page=DOSSIERS_PER_PAGE, error_out=False
     )
     return jsonify(
         items=[

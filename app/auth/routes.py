@@ -1,24 +1,36 @@
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
-from wtforms.validators import InputRequired
+from wtforms.validators import InputRequired, Length
 
 from app.auth import bp
 from app.extensions import db, limiter, login_manager
 from app.models import User, utcnow
 from app.services import sessions
 from app.services.accounts import authenticate
+from app.services.bounds import PASSWORD, TOO_LONG, limit
 from app.web import redirect_back
 
 
 class LoginForm(FlaskForm):
+    # A name or password longer than any account's is refused as such (422), not checked against one.
     username = StringField(
-        "Tên đăng nhập", validators=[InputRequired(message="Vui lòng nhập tên đăng nhập.")]
+        "Tên đăng nhập",
+        validators=[
+            InputRequired(message="Vui lòng nhập tên đăng nhập."),
+            Length(max=limit(User.username), message=TOO_LONG),
+        ],
     )
-    password = PasswordField("Mật khẩu", validators=[InputRequired(message="Vui lòng nhập mật khẩu.")])
+    password = PasswordField(
+        "Mật khẩu",
+        validators=[
+            InputRequired(message="Vui lòng nhập mật khẩu."),
+            Length(max=PASSWORD, message=TOO_LONG),
+        ],
+    )
 
 
 @login_manager.user_loader
@@ -63,18 +75,31 @@ def login_attempt_key() -> str:
     return f"{get_remote_address()}|{str(username or '').strip().lower()[:64]}"
 
 
+def note_failed_login() -> None:
+    """Count this request's attempt: a password was checked and was wrong."""
+    g.login_failed = True
+
+
 def failed_login(response) -> bool:
-    # A wrong password gets the form again (200); a right one is redirected.
-    return response.status_code == 200
+    # Only checked-and-wrong passwords count; a refused form or a success costs no attempt.
+    return g.get("login_failed", False)
+
+
+# One counter for the sign-in form and the API's token route ("login" scope), so guesses made on both
+# share the LOGIN_RATE_LIMIT of one address and account instead of getting it twice.
+login_limit = limiter.shared_limit(
+    login_rate_limit, scope="login", methods=["POST"], key_func=login_attempt_key, deduct_when=failed_login
+)
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(login_rate_limit, methods=["POST"], key_func=login_attempt_key, deduct_when=failed_login)
+@login_limit
 def login():
     form = LoginForm()
     if form.validate_on_submit():
         user = authenticate(form.username.data, form.password.data)
         if user is None:
+            note_failed_login()
             flash(_("Tên đăng nhập hoặc mật khẩu không đúng, hoặc tài khoản đã bị khóa."), "danger")
         else:
             now = utcnow()
@@ -84,7 +109,7 @@ def login():
             sessions.start(user, now=now, user_agent=request.user_agent.string, address=request.remote_addr)
             login_user(user)
             return redirect_back(home_for(user))
-    return render_template("auth/login.html", form=form)
+    return render_template("auth/login.html", form=form), (422 if form.errors else 200)
 
 
 @bp.route("/logout", methods=["POST"])

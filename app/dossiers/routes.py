@@ -1,6 +1,6 @@
 from datetime import date
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import format_time, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -10,6 +10,7 @@ from werkzeug.datastructures import MultiDict
 from app import labels
 from app.dossiers import bp
 from app.extensions import db
+from app.inbox.navigation import task_navigation
 from app.models import (
     DOSSIER_STATUSES,
     AuditEvent,
@@ -19,6 +20,7 @@ from app.models import (
     Subject,
     utcnow,
 )
+from app.services.bounds import search_text
 from app.services.dossiers import (
     add_comment,
     get_actionable_task,
@@ -26,14 +28,15 @@ from app.services.dossiers import (
     latest_submissions,
     open_dossier,
     prefill_context,
+    preview_step,
     submit_task,
 )
 from app.services.drafts import discard_draft, draft_for, draft_from_formdata, draft_inputs, save_draft
-from app.services.errors import Conflict, InvalidInput, NotFound
-from app.services.evidence import blob_path, criteria_of, inspect_upload, upload_evidence
+from app.services.errors import Conflict, EndingNotConfirmed, InvalidInput, NotFound
+from app.services.evidence import blob_path, clean_file_name, criteria_of, inspect_upload, upload_evidence
 from app.services.jurisdiction import can_act_on_task, dossier_scope
 from app.services.procedures import compiled_for, form_for
-from app.titles import catalogue, registrable_titles
+from app.titles import catalogue, registrable_titles, status_label
 from forms import input_values, prefill_values
 from workflow import scoring_tasks
 
@@ -56,8 +59,8 @@ def index():
         query = query.where(Dossier.year == args.get("year", type=int))
     if args.get("title") in catalogue():
         query = query.where(Dossier.title == args["title"])
-    if args.get("q"):
-        needle = f"%{args['q'].strip().lower()}%"
+    if needle := search_text(args).lower():
+        needle = f"%{needle}%"
         query = query.where(func.lower(Subject.name).like(needle) | func.lower(Dossier.code).like(needle))
     sort = args.get("sort") if args.get("sort") in SORTS else "-updated"
     query = query.order_by(SORTS[sort], Dossier.id.desc())
@@ -161,7 +164,8 @@ def _step_details(submissions, locale: str):
 
 @bp.route("/dossiers/<int:dossier_id>")
 @login_required
-def show(dossier_id: int):
+def show(dossier_id: int, comment: str = ""):
+    """The dossier; ``comment`` is a refused comment, shown again in its box for the writer to fix."""
     dossier = get_visible_dossier(dossier_id, current_user)
     submissions = latest_submissions(dossier)
     history = db.session.scalars(
@@ -185,6 +189,7 @@ def show(dossier_id: int):
         criteria=criteria_of(dossier),
         open_tasks=open_tasks,
         my_tasks=[t for t in open_tasks if can_act_on_task(current_user, t)],
+        comment=comment,
     )
 
 
@@ -196,6 +201,8 @@ def comment(dossier_id: int):
         flash(_("Đã gửi ý kiến."), "success")
     except InvalidInput as exc:
         flash(" ".join(m for messages in exc.errors.values() for m in messages), "danger")
+        # Nothing was saved; what was written stays in the box (a redirect would lose it).
+        return show(dossier_id, comment=request.form.get("body", "")), 422
     return redirect(url_for("dossiers.show", dossier_id=dossier_id) + "#comments")
 
 
@@ -228,15 +235,20 @@ def evidence_download(evidence_id: int):
     if evidence is None:
         abort(404)
     get_visible_dossier(evidence.dossier_id, current_user)
+    # Cleaned again on the way out: names stored before the cleaning began may still carry controls or a
+    # misleading extension. send_file writes a non-ASCII name as RFC 5987 ``filename*`` with an ASCII
+    # ``filename`` beside it.
     response = send_file(
         blob_path(evidence.sha256),
         mimetype=evidence.mime_type,
-        download_name=evidence.original_name,
-        as_attachment=evidence.mime_type == "application/pdf" and request.args.get("inline") != "1",
+        download_name=clean_file_name(evidence.original_name, evidence.mime_type),
+        # A PDF is saved, never opened in the browser's viewer, where its scripts could run.
+        as_attachment=evidence.mime_type == "application/pdf",
         max_age=0,
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'"
+    # Opened on its own, an image is a document of this site's origin; sandboxed, it can run nothing.
+    response.headers["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'; sandbox"
     return response
 
 
@@ -275,16 +287,18 @@ def task(task_id: int):
         return redirect(url_for("dossiers.show", dossier_id=dossier.id))
     form = form_for(task.form_version)
     locale = str(get_locale() or "vi")
+    # Opened from the inbox: the list around the task, read before a submission takes the task out of it.
+    nav = task_navigation(current_user, request.args, task, now=utcnow())
     context = prefill_context(dossier, form)
     self_task = scoring_tasks(dossier.process_definition.manifest).get("self")
     self_form = compiled_for(dossier.process_definition).user_tasks[self_task].form_key if self_task else None
-    errors, status = {}, 200
+    errors, status, confirming = {}, 200, False
     if request.method == "POST" and request.form.get("action") in DRAFT_ACTIONS:
         try:
             return _draft_action(task, form, request.form["action"])
         except InvalidInput as exc:
-            # A refused (oversized) draft: the page keeps what was typed.
-            status = 422
+            # A refused (oversized) draft: the page keeps what was typed and marks the fields too long.
+            errors, status = exc.errors, 422
             flash(exc.message, "danger")
     elif request.method == "POST":
         uploads, upload_errors = _uploads_of(form)
@@ -292,8 +306,26 @@ def task(task_id: int):
             if upload_errors:
                 raise InvalidInput(upload_errors)
             submit_task(
-                task.id, request.form, actor=current_user, now=utcnow(), locale=locale, uploads=uploads
+                task.id,
+                _answers(request.form),
+                actor=current_user,
+                now=utcnow(),
+                locale=locale,
+                uploads=uploads,
+                confirm_ending=request.form.get("confirm_ending") == "1",
             )
+        except EndingNotConfirmed:
+            # Asked again with the answers kept and the reason shown beside a confirming button.
+            confirming = True
+            flash(
+                _(
+                    "Bước này sẽ kết thúc hồ sơ. Vui lòng đọc lý do và bấm “Xác nhận kết thúc hồ sơ” ở cuối "
+                    "biểu mẫu, hoặc sửa lại kết quả."
+                ),
+                "warning",
+            )
+            if uploads:
+                flash(_("Các tệp vừa chọn chưa được lưu; vui lòng chọn lại tệp khi gửi lại."), "warning")
         except Conflict as exc:
             flash(exc.message, "warning")
             return redirect(url_for("dossiers.show", dossier_id=dossier.id))
@@ -304,15 +336,20 @@ def task(task_id: int):
                 flash(_("Các tệp vừa chọn chưa được lưu; vui lòng chọn lại tệp khi gửi lại."), "warning")
         else:
             flash(_("Đã hoàn thành: %(task)s.", task=labels.localized(task.label)), "success")
+            if nav is not None:
+                return redirect(_after_completion(nav))
             return redirect(url_for("dossiers.show", dossier_id=dossier.id))
     # A rejected submission or draft shows what was typed; a fresh form shows the pre-filled values,
     # overridden by the holder's own draft (what they last chose to keep).
     draft = draft_for(task, current_user)
-    draft_shown = draft is not None and status != 422
-    values = _form_values(form, request.form if status == 422 else prefill_values(form, context))
+    kept = status == 422 or confirming
+    draft_shown = draft is not None and not kept
+    values = _form_values(form, _answers(request.form) if kept else prefill_values(form, context))
     if draft_shown:
         for name, inputs in draft_inputs(form, draft["data"]).items():
             values.setlist(name, inputs)
+    # The outcome of the answers as shown, so the page states it before any script runs.
+    preview = preview_step(task, values, actor=current_user, now=utcnow(), locale=locale)
     return render_template(
         "dossiers/task.html",
         task=task,
@@ -326,10 +363,62 @@ def task(task_id: int):
         locale=locale,
         draft=draft,
         draft_shown=draft_shown,
+        preview=preview,
+        ending_sentence=_ending_sentence(preview.ending),
+        confirming=confirming,
+        nav=nav,
     ), status
 
 
+@bp.route("/tasks/<int:task_id>/preview", methods=["POST"])
+@login_required
+def task_preview(task_id: int):
+    """The outcome the posted answers lead to, for the task page to show while they are typed: the
+    server's own validation, scoring and a dry run of the step, so the page never disagrees with it."""
+    task = get_actionable_task(task_id, current_user)
+    locale = str(get_locale() or "vi")
+    preview = preview_step(task, _answers(request.form), actor=current_user, now=utcnow(), locale=locale)
+    sentence = _ending_sentence(preview.ending)
+    return jsonify(
+        outcome=preview.outcome.as_dict(),
+        ending=None if preview.ending is None else {"status": preview.ending.status, "sentence": sentence},
+        html=render_template("dossiers/_outcome.html", preview=preview),
+    )
+
+
+def _answers(formdata) -> MultiDict:
+    """The posted answers without the confirmation flag, which is no field of the form."""
+    answers = MultiDict(formdata)
+    answers.pop("confirm_ending", None)
+    return answers
+
+
+def _ending_sentence(ending) -> str | None:
+    """What the official confirms before a step ends the dossier: the reason the applicant will read."""
+    if ending is None:
+        return None
+    head = (
+        _("Hồ sơ sẽ KHÔNG được công nhận vì: %(reason)s.", reason=ending.reason.rstrip(" ."))
+        if ending.reason
+        else _("Hồ sơ sẽ KHÔNG được công nhận.")
+    )
+    tail = _(
+        "Kết quả: %(status)s. Sau khi gửi, hồ sơ kết thúc và không thể mở lại.",
+        status=status_label(ending.status),
+    )
+    return f"{head} {tail}"
+
+
 DRAFT_ACTIONS = ("save_draft", "discard_draft")
+
+
+def _after_completion(nav) -> str:
+    """Save and next: the next task of the inbox view the task was opened from, else that list."""
+    following = nav.after_completion(now=utcnow())
+    if following is not None:
+        return following
+    flash(_("Không còn công việc nào tiếp theo trong danh sách này."), "info")
+    return nav.list_start_url
 
 
 def _draft_action(task, form, action: str):
@@ -338,7 +427,7 @@ def _draft_action(task, form, action: str):
     if action == "discard_draft":
         discard_draft(task.id, actor=current_user)
         flash(_("Đã bỏ bản nháp."), "info")
-        return redirect(url_for("dossiers.task", task_id=task.id))
+        return redirect(url_for("dossiers.task", task_id=task.id, inbox=request.args.get("inbox")))
     try:
         draft = save_draft(task.id, draft_from_formdata(form, request.form), actor=current_user, now=utcnow())
     except Conflict as exc:
@@ -350,7 +439,8 @@ def _draft_action(task, form, action: str):
         flash(
             _("Tệp vừa chọn không được lưu trong bản nháp; vui lòng chọn lại tệp khi hoàn thành."), "warning"
         )
-    return redirect(url_for("dossiers.task", task_id=task.id))
+    # The inbox view it was opened from stays with the page.
+    return redirect(url_for("dossiers.task", task_id=task.id, inbox=request.args.get("inbox")))
 
 
 def _evidence_by_field(dossier: Dossier, form) -> dict[str, list[EvidenceFile]]:

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import ROLES, AdminUnit, ApiToken, HumanTask, RoleAssignment, User
 from app.services import audit, sessions
+from app.services.bounds import EMAIL, PASSWORD, check_lengths, length_errors, limit, too_long
 from app.services.errors import Conflict, InvalidInput, NotFound
 from app.services.uow import commit
 
@@ -21,6 +22,24 @@ MIN_PASSWORD = 8
 def _check_password(password: str) -> None:
     if len(password or "") < MIN_PASSWORD:
         raise InvalidInput({"password": [_("Mật khẩu phải có ít nhất %(n)s ký tự.", n=MIN_PASSWORD)]})
+    check_lengths({"password": (password, PASSWORD)})
+
+
+def _email_problem(email: str) -> str | None:
+    """Why ``email`` is not an address one can write to, or None. The common rule, not RFC 5322's
+    grammar: one @, something before it, a domain with a dot after it, no spaces."""
+    message = too_long(email, EMAIL)
+    if message is not None:
+        return message
+    local, at, domain = email.partition("@")
+    labels = domain.split(".")
+    if (
+        not (local and at and len(labels) > 1 and all(labels))
+        or "@" in domain
+        or any(c.isspace() for c in email)
+    ):
+        return _("Thư điện tử không đúng dạng địa chỉ (ví dụ: ten@xa.gov.vn).")
+    return None
 
 
 def create_user(
@@ -33,19 +52,21 @@ def create_user(
     email: str | None = None,
 ) -> User:
     username = (username or "").strip().lower()
-    errors = {}
+    full_name = (full_name or "").strip()
+    email = (email or "").strip() or None
+    errors = length_errors({"full_name": (full_name, limit(User.full_name))})
     if not USERNAME_RE.match(username):
         errors["username"] = [_("Tên đăng nhập gồm 3–64 ký tự: chữ thường không dấu, số, dấu chấm, gạch.")]
-    if not (full_name or "").strip():
+    if not full_name:
         errors["full_name"] = [_("Vui lòng nhập họ và tên.")]
+    if email is not None and (problem := _email_problem(email)):
+        errors["email"] = [problem]
     if errors:
         raise InvalidInput(errors)
     _check_password(password)
     if db.session.scalar(select(User.id).where(User.username == username)):
         raise Conflict(_("Tên đăng nhập %(u)s đã tồn tại.", u=username))
-    user = User(
-        username=username, full_name=full_name.strip(), email=email or None, active=True, created_at=now
-    )
+    user = User(username=username, full_name=full_name, email=email, active=True, created_at=now)
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
@@ -127,6 +148,8 @@ def assign_role(
     user = _get_user(user_id)
     if role not in ROLES:
         raise InvalidInput({"role": [_("Vai trò không hợp lệ.")]})
+    # The code is named in the "not found" message: a text no code can be is refused before it.
+    check_lengths({"unit": (unit_code, limit(AdminUnit.code))})
     unit = db.session.scalar(select(AdminUnit).where(AdminUnit.code == unit_code))
     if unit is None:
         raise InvalidInput({"unit": [_("Không tìm thấy đơn vị hành chính %(code)s.", code=unit_code)]})
@@ -167,7 +190,11 @@ def revoke_role(assignment_id: int, *, actor: User | None, now: datetime, user_i
 
 
 def authenticate(username: str, password: str) -> User | None:
-    user = db.session.scalar(select(User).where(User.username == (username or "").strip().lower()))
+    """The active account with these credentials, or None. ``InvalidInput`` for a name or password
+    longer than any account's can be: that is no guess at one, and is not hashed."""
+    username = (username or "").strip().lower()
+    check_lengths({"username": (username, limit(User.username)), "password": (password, PASSWORD)})
+    user = db.session.scalar(select(User).where(User.username == username))
     if user is None or not user.active or not user.check_password(password or ""):
         return None
     return user

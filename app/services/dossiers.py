@@ -2,6 +2,7 @@
 
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -26,14 +27,15 @@ from app.models import (
     User,
 )
 from app.services import audit, drafts
-from app.services.errors import Conflict, InvalidInput, NotFound, StepFailed
+from app.services.bounds import COMMENT, check_lengths
+from app.services.errors import Conflict, EndingNotConfirmed, InvalidInput, NotFound, StepFailed
 from app.services.evidence import PendingUpload, add_evidence
 from app.services.jurisdiction import can_act_on_task, can_see_dossier
 from app.services.outbox import add_job
 from app.services.procedures import compiled_for, definition_for, form_for, form_version_ids, runtime
 from app.services.uow import commit, rollback
-from forms import score_submission, validate_submission
-from forms.expressions import holds
+from forms import validate_submission
+from forms.outcome import OutcomePreview, preview_outcome, scored_data
 from workflow import StepResult, TaskNotReady, WorkflowStepError, decision_tasks, scoring_tasks
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
@@ -263,13 +265,15 @@ def submit_task(
     now: datetime,
     locale: str = "vi",
     uploads: dict[str, list[PendingUpload]] | None = None,
+    confirm_ending: bool = True,
 ) -> Dossier:
     """Complete a task with submitted form data: validate, advance the procedure, commit once.
 
     ``formdata`` has ``getlist`` (a request form or ``forms.formdata_from_json``'s result). Raises
     ``NotFound`` outside the actor's reach, ``Conflict`` when the task is no longer open, is another
     official's or four eyes forbid the actor to do it, ``InvalidInput`` with field errors (nothing is
-    changed) and ``StepFailed``.
+    changed) and ``StepFailed``. With ``confirm_ending=False`` a step that would end the dossier without
+    recognition raises ``EndingNotConfirmed`` instead, changing nothing: the web form asks first.
     """
     # Lock the dossier row first (PostgreSQL; the row version catches the race on SQLite), then read
     # the task, so what is checked below is what the step will change.
@@ -316,6 +320,8 @@ def submit_task(
             rollback()
             record_step_failure(dossier.id, task.name, exc, actor=actor, now=now)
             raise StepFailed(_("Quy trình gặp lỗi ở bước này: %(error)s", error=str(exc))) from exc
+        if not confirm_ending and ending_of(definition.manifest, task.name, data, score, result):
+            raise EndingNotConfirmed(_("Bước này sẽ kết thúc hồ sơ; vui lòng xác nhận trước khi gửi."))
     except Exception:
         rollback()
         raise
@@ -367,13 +373,60 @@ def submit_task(
 def step_variables(form, data: dict):
     """What a validated submission puts into the workflow: its data under the form key, plus the
     scoring outputs when its scores apply. Returns ``(data, variables, score or None)``."""
-    data = _without_inapplicable_scores(form, data)
+    data, score = scored_data(form, data, locale="vi")
     variables = {form.key: data}
-    score = None
-    if form.scoring is not None and _scores_apply(form, data):
-        score = score_submission(form, data, locale="vi")
+    if score is not None:
         variables.update(score.outputs(form))
     return data, variables, score
+
+
+@dataclass(frozen=True)
+class Ending:
+    """Where a step would leave a dossier it ends without recognition, and the reason the applicant
+    will read (the dossier's status reason)."""
+
+    status: str
+    reason: str | None
+
+
+def ending_of(manifest: dict, task_name: str, data: dict, score, result: StepResult) -> Ending | None:
+    if not result.completed or result.end_state in manifest.get("recognized_states", []):
+        return None
+    return Ending(result.end_state, _status_reason(manifest, task_name, data, score, result))
+
+
+@dataclass(frozen=True)
+class StepPreview:
+    outcome: OutcomePreview
+    # None when the step would not end the dossier without recognition, or cannot tell yet
+    # (the values that route it are not settled, or the procedure fails on them).
+    ending: Ending | None
+
+
+def preview_step(task: HumanTask, formdata, *, actor: User, now: datetime, locale: str) -> StepPreview:
+    """What completing ``task`` with ``formdata`` would lead to; nothing is written.
+
+    The step is really run, on a copy of the workflow restored from the dossier's state, with the
+    variables a submission would give it: whether it ends the dossier is the procedure's own answer
+    (its gateways and decision tables), not a rule kept beside it.
+    """
+    form = form_for(task.form_version)
+    dossier = task.dossier
+    evidence_ids = frozenset(
+        db.session.scalars(select(EvidenceFile.id).where(EvidenceFile.dossier_id == dossier.id))
+    )
+    outcome = preview_outcome(form, formdata, locale=locale, evidence_ids=evidence_ids)
+    if task.state != "open" or not outcome.settled:
+        return StepPreview(outcome, None)
+    data, variables, _score = step_variables(form, outcome.data)
+    definition = dossier.process_definition
+    try:
+        result = runtime().complete_task(
+            compiled_for(definition), dossier.state, task.task_id, variables, actor=actor.username, now=now
+        )
+    except (TaskNotReady, WorkflowStepError):
+        return StepPreview(outcome, None)
+    return StepPreview(outcome, ending_of(definition.manifest, task.name, data, outcome.score, result))
 
 
 def record_step_failure(
@@ -389,24 +442,6 @@ def record_step_failure(
         details={"task": task, "error": str(error)[:2000]},
     )
     commit()
-
-
-def _applies(field, data: dict) -> bool:
-    # The field's condition in the one expression format the form is evaluated with everywhere.
-    return holds(field.required_when, data)
-
-
-def _scores_apply(form, data: dict) -> bool:
-    """A scored form is scored only when its score fields apply (not when the step returns the dossier)."""
-    return all(_applies(field, data) for field in form.value_fields if field.type == "score")
-
-
-def _without_inapplicable_scores(form, data: dict) -> dict:
-    # A return keeps no scores: the browser posts the pre-filled inputs, which nobody judged.
-    return {
-        name: (None if form.field(name).type == "score" and not _applies(form.field(name), data) else value)
-        for name, value in data.items()
-    }
 
 
 def _choice_label(field, value) -> dict | None:
@@ -547,8 +582,7 @@ def add_comment(dossier_id: int, body: str, *, actor: User, now: datetime) -> Co
     body = (body or "").strip()
     if not body:
         raise InvalidInput({"body": [_("Vui lòng nhập nội dung ý kiến.")]})
-    if len(body) > 4000:
-        raise InvalidInput({"body": [_("Ý kiến tối đa 4000 ký tự.")]})
+    check_lengths({"body": (body, COMMENT)})
     comment = Comment(dossier_id=dossier.id, author_id=actor.id, body=body, created_at=now)
     db.session.add(comment)
     db.session.flush()

@@ -15,11 +15,13 @@ from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import HumanTask, TaskDraft, User
+from app.services.bounds import check_lengths
 from app.services.errors import Conflict, InvalidInput, NotFound, ServiceError
 from app.services.jurisdiction import can_act_on_task
 from app.services.procedures import form_for
 from app.services.uow import commit, rollback
 from forms import JSONTypeError
+from forms.fields.text import TextType
 
 # Far above any shipped form (the largest has a few dozen fields), low enough that a draft cannot be
 # used to park arbitrary data in the database.
@@ -56,6 +58,17 @@ def _check_shape(data) -> dict:
     return data
 
 
+def _check_text_lengths(data: dict, fields: dict) -> None:
+    """A draft is not validated, but a text answer longer than its field takes is refused already:
+    nothing could complete the task with it, and saving it would only postpone saying so."""
+    texts = {
+        name: (value, fields[name].field_type.max_length(fields[name]))
+        for name, value in data.items()
+        if isinstance(value, str) and isinstance(fields[name].field_type, TextType)
+    }
+    check_lengths(texts, _("Chưa lưu bản nháp: có trường dài quá mức cho phép."))
+
+
 def _own(task_id: int, user_id: int) -> TaskDraft | None:
     return db.session.scalar(
         select(TaskDraft).where(TaskDraft.human_task_id == task_id, TaskDraft.user_id == user_id)
@@ -86,8 +99,9 @@ def save_draft(human_task_id: int, data, *, actor: User, now: datetime) -> TaskD
             raise Conflict(_("Công việc đang do %(name)s xử lý.", name=task.claimed_by.full_name))
         if task.form_version is None:
             raise Conflict(_("Công việc này không có biểu mẫu để lưu nháp."))
-        fields = {field.name for field in form_for(task.form_version).value_fields}
+        fields = {field.name: field for field in form_for(task.form_version).value_fields}
         kept = {name: value for name, value in _check_shape(data).items() if name in fields}
+        _check_text_lengths(kept, fields)
     except ServiceError:
         rollback()
         raise

@@ -29,6 +29,13 @@ class InvalidInput(ServiceError):
         self.form = form
 
 
+class EndingNotConfirmed(ServiceError):
+    """The step would end the dossier without recognition and the caller wanted to confirm that
+    first; nothing was changed."""
+
+    status = 409
+
+
 class StepFailed(ServiceError):
     """The procedure itself failed at this step; the dossier stays as it was."""
 

@@ -27,6 +27,7 @@ from sqlalchemy.orm import undefer
 from app.extensions import db
 from app.models import FormDefinition, FormVersion, ProcessDefinition, ProcessForm, User
 from app.services import audit
+from app.services.bounds import DEFINITION_TEXT, long_texts
 from app.services.dossiers import step_variables
 from app.services.errors import Conflict, InvalidInput, NotFound, ServiceError
 from app.services.procedures import form_for, publish_form_version
@@ -93,7 +94,8 @@ def definition_problems(raw: dict) -> list[dict[str, str]]:
 
 
 def _shape_problems(raw, key: str | None = None) -> list[dict[str, str]]:
-    """The little a draft must get right: an object naming its form, with a title and a field list."""
+    """The little a draft must get right: an object naming its form, with a title and a field list,
+    and no text longer than ``bounds.DEFINITION_TEXT``."""
     if not isinstance(raw, dict):
         return [{"path": "", "message": _("Định nghĩa biểu mẫu phải là một đối tượng JSON.")}]
     problems = []
@@ -108,6 +110,13 @@ def _shape_problems(raw, key: str | None = None) -> list[dict[str, str]]:
         problems.append({"path": "title", "message": message})
     if not isinstance(raw.get("fields"), list):
         problems.append({"path": "fields", "message": _("Danh sách trường phải là một mảng.")})
+    # Even a draft is shown (the library, the builder): no title or label longer than a definition's bound.
+    reported = {problem["path"] for problem in problems}
+    problems += [
+        {"path": path, "message": message}
+        for path, message in long_texts(raw, DEFINITION_TEXT)
+        if path not in reported
+    ]
     return problems
 
 

@@ -2,10 +2,11 @@
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.extensions import db
 from app.models import Dossier, HumanTask, Notification, RoleAssignment, User
+from app.services.uow import commit
 
 
 def eligible_users(task: HumanTask) -> list[User]:
@@ -117,3 +118,14 @@ def notify_dossier_outcome(dossier_id: int, *, now: datetime) -> int:
             dossier_id=dossier.id,
         )
     )
+
+
+def mark_read(user: User, *, now: datetime, notification_id: int | None = None) -> int:
+    """Mark ``user``'s unread notifications read: one of them, or all. Someone else's is never touched.
+    Returns how many were marked; the header badge counts what stays unread."""
+    query = update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    if notification_id is not None:
+        query = query.where(Notification.id == notification_id)
+    marked = db.session.execute(query.values(read_at=now)).rowcount
+    commit()
+    return marked

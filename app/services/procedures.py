@@ -20,6 +20,7 @@ from app.models import (
     User,
 )
 from app.services import audit
+from app.services.bounds import DEFINITION_TEXT, check_lengths, limit, long_texts
 from app.services.errors import NotFound
 from app.services.uow import commit
 from forms import FormDefinitionError, load_form_definition
@@ -135,6 +136,14 @@ def check_package(package: ProcedurePackage, *, remember: bool = False):
             forms[key] = load_form_definition(raw)
         except FormDefinitionError as exc:
             problems.extend(Problem(message, file=f"forms/{key}.json") for message in exc.errors)
+    # Titles, labels and help texts are shown on every page of the procedure: bounded like the library's.
+    texts = [("procedure.json", package.manifest)]
+    texts += [(f"forms/{key}.json", form.raw) for key, form in sorted(forms.items())]
+    for file, value in texts:
+        problems.extend(
+            Problem(f"{path}: {message}" if path else message, file=file)
+            for path, message in long_texts(value, DEFINITION_TEXT)
+        )
     return compiled, forms, problems
 
 
@@ -280,6 +289,7 @@ def province_by_code(code: str | None) -> AdminUnit | None:
     """The province (a root of the unit tree) with ``code``; None for "everywhere"; 404 otherwise."""
     if code is None:
         return None
+    check_lengths({"province": (code, limit(AdminUnit.code))})
     province = db.session.scalar(
         select(AdminUnit).where(AdminUnit.code == code, AdminUnit.parent_id.is_(None))
     )

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import AdminUnit, UnitLevel, User
 from app.services import audit
+from app.services.bounds import limit, too_long
 from app.services.errors import InvalidInput, NotFound
 from app.services.uow import commit
 
@@ -122,8 +123,8 @@ def add_villages(commune_id: int, rows: list[dict], *, actor: User | None, now: 
         problems = []
         if not name:
             problems.append(_("Thiếu tên thôn, tổ dân phố."))
-        elif len(name) > 200:
-            problems.append(_("Tên tối đa 200 ký tự."))
+        elif message := too_long(name, limit(AdminUnit.name)):
+            problems.append(message)
         elif name.lower() in taken_names:
             problems.append(_("Xã/phường đã có “%(name)s”.", name=name))
         if code and not _UNIT_CODE.fullmatch(code):

@@ -227,14 +227,20 @@ class FieldType:
     # -- JSON API --------------------------------------------------------------
 
     def coerce_json(self, value: Any) -> list[str]:
-        """A non-null JSON value as form input; JSONTypeError when its JSON type is wrong."""
+        """A non-null JSON value as form input; JSONTypeError when its JSON type is wrong.
+
+        Strict: the API takes a value in the JSON type its clean value has (``value_schema``), so a
+        client learns of a string sent for a number rather than having it parsed like typed input.
+        """
         if isinstance(value, str):
             return [value]
         raise JSONTypeError("json_string")
 
     def openapi_schema(self) -> dict[str, Any]:
-        """What ``coerce_json`` accepts (null meaning empty), for the API description."""
-        return {"type": ["string", "null"]}
+        """What ``coerce_json`` accepts, for the API description: a clean value, or null meaning empty."""
+        schema = self.value_schema()
+        types = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
+        return {**schema, "type": [*types, *(["null"] if "null" not in types else [])]}
 
     def formdata_items(self, field: FieldDefinition, value: Any) -> list[tuple[str, list[str]]]:
         """A non-null JSON value as form-data keys and their strings (a group has a key per cell)."""

@@ -69,10 +69,7 @@ class ComputedType(FieldType):
         return []
 
     def openapi_schema(self):
-        return {
-            "type": ["number", "string", "boolean", "null"],
-            "description": "Ignored: the server computes it.",
-        }
+        return {**super().openapi_schema(), "description": "Ignored: the server computes it."}
 
     def display(self, field, value, locale=DEFAULT_LOCALE):
         if value is None:

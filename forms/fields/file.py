@@ -76,7 +76,7 @@ class FileType(FieldType):
         raise JSONTypeError("json_id_list")
 
     def openapi_schema(self):
-        return {"type": ["array", "null"], "items": {"type": "integer"}, "description": "evidence ids"}
+        return {**super().openapi_schema(), "description": "evidence ids"}
 
     def display(self, field, value, locale=DEFAULT_LOCALE):
         return ", ".join(str(v) for v in value or ())

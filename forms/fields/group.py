@@ -215,9 +215,6 @@ class GroupType(FieldType):
         # A list of rows is not one input's strings; formdata_items spreads it over the rows' inputs.
         raise JSONTypeError("json_rows")
 
-    def openapi_schema(self):
-        return {"type": ["array", "null"], "items": {"type": "object"}}
-
     def display(self, field, value, locale=DEFAULT_LOCALE):
         rows = value if isinstance(value, list) else []
         cells = field.options["row_fields"]

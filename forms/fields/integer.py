@@ -46,7 +46,7 @@ class IntegerField(DefinedField, wtforms.Field):
 
 
 class NumberType(FieldType):
-    """Shared by the numeric types: JSON numbers or strings in, bounds checked on load."""
+    """Shared by the numeric types: JSON numbers in, bounds checked on load."""
 
     def attributes(self, item, ctx):
         attrs = {key: item.get(key) for key in ("min", "max")}
@@ -57,14 +57,10 @@ class NumberType(FieldType):
         return within(value, field.min, field.max)
 
     def coerce_json(self, value: Any) -> list[str]:
-        if isinstance(value, str):
-            return [value]
+        # A JSON string is not a number, not even "10"; a web form's strings never come through here.
         if is_number(value):
             return [number_text(value)]
         raise JSONTypeError("json_number")
-
-    def openapi_schema(self):
-        return {"type": ["number", "string", "null"]}
 
     def display(self, field, value, locale=DEFAULT_LOCALE):
         return "" if value is None else format_number(value, locale)

@@ -73,9 +73,6 @@ class MultiChoiceType(ChoiceType):
             return value
         raise JSONTypeError("json_string_list")
 
-    def openapi_schema(self):
-        return {"type": ["array", "null"], "items": {"type": "string"}}
-
     def display(self, field, value, locale=DEFAULT_LOCALE):
         chosen = value if isinstance(value, list) else [] if value is None else [value]
         return ", ".join(label_of(field, v, locale) for v in chosen)

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import wtforms
 from wtforms.validators import ValidationError
 
-from forms.fields.base import DefinedField, FieldType, JSONTypeError, check_order, is_number, number_text
+from forms.fields.base import DefinedField, FieldType, check_order
 from forms.fields.registry import register
 from forms.messages import localize
 from forms.shapes import LABEL, NON_NEGATIVE_INTEGER, POSITIVE_INTEGER, REGEX
+
+# The bound of a field whose definition gives no max_length: an answer is kept in its submission's JSON
+# and shown on the dossier's page, so it has one all the same, far beyond any note or reason.
+DEFAULT_MAX_LENGTH = 10_000
 
 
 class TextField(DefinedField, wtforms.StringField):
@@ -29,8 +32,9 @@ class TextField(DefinedField, wtforms.StringField):
 
     def check(self, form):
         definition = self.definition
-        if definition.max_length is not None and len(self.data) > definition.max_length:
-            raise ValidationError(self.msg("max_length", max=definition.max_length))
+        maximum = definition.field_type.max_length(definition)
+        if len(self.data) > maximum:
+            raise ValidationError(self.msg("max_length", max=maximum, n=len(self.data)))
         if definition.min_length is not None and len(self.data) < definition.min_length:
             raise ValidationError(self.msg("min_length", min=definition.min_length))
         if definition.pattern is not None and not re.fullmatch(definition.pattern, self.data):
@@ -64,6 +68,10 @@ class TextType(FieldType):
                 attrs["pattern"] = None
         return attrs
 
+    def max_length(self, field) -> int:
+        """The most characters an answer may have: the definition's max_length, else the default."""
+        return field.max_length if field.max_length is not None else DEFAULT_MAX_LENGTH
+
     def accepts_default(self, field, value):
         return field.max_length is None or len(value) <= field.max_length
 
@@ -71,13 +79,3 @@ class TextType(FieldType):
         if field.max_length is None:
             return {}
         return {"render_kw": {"maxlength": field.max_length}}
-
-    def coerce_json(self, value: Any) -> list[str]:
-        if isinstance(value, str):
-            return [value]
-        if is_number(value):
-            return [number_text(value)]
-        raise JSONTypeError("json_string")
-
-    def openapi_schema(self):
-        return {"type": ["string", "number", "null"]}

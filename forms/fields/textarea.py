@@ -23,3 +23,8 @@ class TextAreaType(TextType):
     name = "textarea"
     order = 20
     field_class = TextAreaField
+
+    def field_options(self, field, locale):
+        # Not maxlength: a browser silently cuts a pasted text at it, mid-word. The server refuses a
+        # longer answer saying by how much, and app.js counts the characters as they are typed.
+        return {"render_kw": {"data-maxlength": self.max_length(field)}}

@@ -75,10 +75,18 @@ def browser():
         browser.close()
 
 
+def policy_violation(message) -> bool:
+    """A console message in which Chromium reports that the Content-Security-Policy blocked something the
+    page or a library did (an inline style or script, eval, a resource from elsewhere)."""
+    return message.type == "error" and "Content Security Policy" in message.text
+
+
 @pytest.fixture
 def new_context(browser, live_server):
-    """Factory for extra contexts (e.g. a phone-sized one) on the live server; all closed after the test."""
+    """Factory for extra contexts (e.g. a phone-sized one) on the live server; all closed after the test,
+    which then fails if any page in them broke the site's Content-Security-Policy (app/security.py)."""
     contexts = []
+    violations = []
 
     def make(viewport: dict | None = None, **options):
         context = browser.new_context(
@@ -90,12 +98,21 @@ def new_context(browser, live_server):
             **options,
         )
         context.set_default_timeout(10_000)
+        context.on(
+            "console",
+            lambda message: (
+                violations.append(f"{message.page and message.page.url}: {message.text}")
+                if policy_violation(message)
+                else None
+            ),
+        )
         contexts.append(context)
         return context
 
     yield make
     for context in contexts:
         context.close()
+    assert not violations, "\n".join(violations)
 
 
 @pytest.fixture

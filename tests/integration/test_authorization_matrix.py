@@ -166,7 +166,8 @@ class World:
             client = WebClient(self.app)
             username, password = PEOPLE[role]
             assert client.login(username, password).status_code == 302, f"{username} cannot log in"
-            self._web[role] = (client, client.csrf("/notifications"))
+            # Not from /notifications: opening that page marks the role's notifications read.
+            self._web[role] = (client, client.csrf("/dossiers"))
         return self._web[role]
 
     def web_get(self, role: str, path: str, **kwargs):
@@ -652,9 +653,20 @@ def _unread(world: World, notice_id: int) -> bool:
     return world.scalar("SELECT read_at FROM notification WHERE id = :id", id=notice_id) is None
 
 
+def _mark_unread(world: World, notice_id: int) -> None:
+    """Unread again: opening the notifications page (an earlier test) reads every notice shown."""
+    from app.extensions import db
+
+    with world.app.app_context():
+        db.session.execute(text("UPDATE notification SET read_at = NULL WHERE id = :id"), {"id": notice_id})
+        db.session.commit()
+        db.session.remove()
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_marking_someone_elses_notification_read_changes_nothing(world, role):
     victim = "household_b" if role == "household_a" else "household_a"
+    _mark_unread(world, world.notices[victim])
     before = world.snapshot()
     response = world.web_post(role, "/notifications/read", {"id": world.notices[victim]})
     assert response.status_code not in (200, 403)
@@ -664,15 +676,11 @@ def test_marking_someone_elses_notification_read_changes_nothing(world, role):
 
 @pytest.mark.parametrize("role", ROLES)
 def test_marking_ones_own_notification_read(world, role):
-    from app.extensions import db
-
     notice_id = world.notices[role]
+    _mark_unread(world, notice_id)
     assert world.web_post(role, "/notifications/read", {"id": notice_id}).status_code == 302
     assert not _unread(world, notice_id)
-    with world.app.app_context():  # unread again, for the other tests
-        db.session.execute(text("UPDATE notification SET read_at = NULL WHERE id = :id"), {"id": notice_id})
-        db.session.commit()
-        db.session.remove()
+    _mark_unread(world, notice_id)  # for the other tests
 
 
 # ------------------------------------------------------------------------------------------ admin routes

@@ -48,6 +48,9 @@ def at_self_report(api):
         ({k: v for k, v in self_report(9).items() if k != "c2b"}, "c2b", "Vui lòng"),
         ({**self_report(9), "bonus_points": 50}, "bonus_points", "không có trong biểu mẫu"),
         ({**self_report(9), "c3a": "mười"}, "c3a", ""),
+        # A number is a number over JSON: "10" and true are refused, not parsed like typed input.
+        ({**self_report(9), "c3a": "10"}, "c3a", "Phải là số"),
+        ({**self_report(9), "c3a": True}, "c3a", "Phải là số"),
         ({**self_report(9), "c3a": {"x": 1}}, "c3a", ""),
         ({**self_report(9), "evidence_c1": [424242]}, "evidence_c1", "Minh chứng"),
     ],
@@ -57,6 +60,8 @@ def at_self_report(api):
         "missing-required",
         "unknown-field",
         "not-a-number",
+        "number-as-string",
+        "boolean",
         "object",
         "foreign-evidence",
     ],

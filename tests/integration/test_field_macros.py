@@ -77,7 +77,8 @@ def test_every_registered_type_renders_through_its_macro(app, definition):
     assert '<h2 class="h6 mt-4 border-bottom pb-1">Phần &lt;script&gt;1&lt;/script&gt;</h2>' in html
     assert 'maxlength="50"' in html and '<span class="text-danger">*</span>' in html
     assert 'inputmode="decimal"' in html and 'type="date" id="f-since"' in html
-    assert 'id="f-decision-reject"' in html and "data-confirm=" in html
+    # Whether a choice ends the dossier is the procedure's to say (the task page's preview), not its name's.
+    assert 'id="f-decision-reject"' in html and "data-confirm=" not in html
     assert 'type="checkbox" id="f-tags-accept"' in html
     assert re.search(r'id="f-agree-yes"[^>]*value="yes"', html) and ">Có</label>" in html
     assert 'name="upload__proof"' in html

@@ -1,5 +1,7 @@
 """The whole recognition loop through the JSON API, one test per outcome."""
 
+import pytest
+
 from tests.helpers import (
     city,
     commune_accept,
@@ -162,6 +164,51 @@ def test_openapi_document_describes_the_contract(client):
     ):
         assert path in document["paths"], path
     assert "422" in document["paths"]["/tasks/{id}/complete"]["post"]["responses"]
+
+
+def test_openapi_document_states_every_answer_and_limit(client):
+    from app.services.dossiers import MAX_YEAR, MIN_YEAR
+
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    operations = [operation for path in paths.values() for operation in path.values()]
+    # A NUL character or JSON nested too deep is refused before any view, whatever the operation.
+    assert all("400" in operation["responses"] for operation in operations)
+    assert all("413" in operation["responses"] for operation in operations if "requestBody" in operation)
+    assert {"401", "422", "429"} <= set(paths["/auth/token"]["post"]["responses"])
+    opened = paths["/dossiers"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    year = opened["properties"]["year"]
+    assert (year["type"], year["minimum"], year["maximum"]) == ("integer", MIN_YEAR, MAX_YEAR)
+    listed = {p["name"]: p["schema"] for p in paths["/dossiers"]["get"]["parameters"]}
+    assert (listed["year"]["minimum"], listed["year"]["maximum"]) == (MIN_YEAR, MAX_YEAR)
+
+
+def test_a_method_a_path_lacks_is_405_naming_the_ones_it_has(client):
+    response = client.delete("/api/v1/tasks")
+    assert response.status_code == 405
+    assert "GET" in response.headers["Allow"].split(", ")
+    assert response.get_json()["error"]["status"] == 405
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{"page": "0"}, {"per_page": "201"}, {"page": "abc"}, {"sort": "AAA"}, {"overdue": "maybe"}],
+)
+def test_inbox_parameters_out_of_range_are_refused(api, query):
+    response = api.get("demo-commune", "/tasks", query_string=query)
+    assert response.status_code == 422
+    assert set(response.get_json()["errors"]) == set(query)
+
+
+@pytest.mark.parametrize("query", [{"year": "1999"}, {"year": "x"}, {"status": "open"}, {"page": "0"}])
+def test_dossier_list_parameters_out_of_range_are_refused(api, query):
+    response = api.get("demo-household", "/dossiers", query_string=query)
+    assert response.status_code == 422
+    assert set(response.get_json()["errors"]) == set(query)
+
+
+def test_an_empty_query_parameter_counts_as_not_given(api):
+    response = api.get("demo-household", "/dossiers", query_string={"year": "", "status": "", "page": ""})
+    assert response.status_code == 200
 
 
 def test_wrong_password_gets_401(client):

@@ -65,14 +65,9 @@ class PercentType(FieldType):
         return {"render_kw": {"inputmode": "decimal"}}
 
     def coerce_json(self, value: Any) -> list[str]:
-        if isinstance(value, str):
-            return [value]
         if is_number(value):
             return [number_text(value)]
         raise JSONTypeError("json_number")
-
-    def openapi_schema(self):
-        return {"type": ["number", "string", "null"]}
 
     def display(self, field, value, locale=DEFAULT_LOCALE):
         return "" if value is None else f"{format_number(value, locale)} %"

@@ -4,6 +4,7 @@ import pytest
 import wtforms
 
 from forms import MultiDict, build_form_class, validate_submission
+from forms.fields.text import DEFAULT_MAX_LENGTH
 
 CHOICES = [
     {"value": "accept", "label": {"vi": "Đồng ý", "en": "Accept"}},
@@ -46,8 +47,8 @@ class TestText:
         definition = single(make_form, type="text", min_length=3, max_length=5)
         assert outcome(definition, "abc") == ("abc", None)
         assert outcome(definition, "ab") == (None, ["Tối thiểu 3 ký tự."])
-        assert outcome(definition, "abcdef") == (None, ["Tối đa 5 ký tự."])
-        assert outcome(definition, "abcdef", locale="en") == (None, ["At most 5 characters."])
+        assert outcome(definition, "abcdef") == (None, ["Tối đa 5 ký tự (đã nhập 6)."])
+        assert outcome(definition, "abcdef", locale="en") == (None, ["At most 5 characters (6 entered)."])
 
     def test_pattern_full_match(self, make_form):
         definition = single(make_form, type="text", pattern=r"\d{2}/QĐ-UBND")
@@ -77,7 +78,20 @@ class TestText:
         value, errors = outcome(definition, text)
         assert errors is None
         assert value == ("dòng một\n" * 200).strip()
-        assert outcome(definition, "x" * 2001) == (None, ["Tối đa 2000 ký tự."])
+        assert outcome(definition, "x" * 2001) == (None, ["Tối đa 2000 ký tự (đã nhập 2001)."])
+
+    def test_a_text_without_max_length_is_bounded_all_the_same(self, make_form):
+        for kind in ("text", "textarea"):
+            definition = single(make_form, type=kind)
+            assert outcome(definition, "x" * DEFAULT_MAX_LENGTH) == ("x" * DEFAULT_MAX_LENGTH, None)
+            assert outcome(definition, "x" * 100_000) == (
+                None,
+                [f"Tối đa {DEFAULT_MAX_LENGTH} ký tự (đã nhập 100000)."],
+            )
+
+    def test_a_textarea_counts_instead_of_cutting_a_paste(self, make_form):
+        html = build_form_class(single(make_form, type="textarea", max_length=2000))().f()
+        assert 'data-maxlength="2000"' in html and " maxlength=" not in html
 
 
 class TestNumbers:

@@ -87,7 +87,12 @@ def test_it_coerces_json_and_displays_its_values(percent):
     field = definition.field("share")
     assert (field.display(12.5), field.display(12.5, "en")) == ("12,5 %", "12.5 %")
     assert field.macro == "decimal_field"
-    assert forms.field_input_schemas()["percent"] == {"type": ["number", "string", "null"]}
+    # Derived from the value schema: the API takes a clean value (a JSON number), or null.
+    assert forms.field_input_schemas()["percent"] == {
+        "type": ["number", "null"],
+        "minimum": 0,
+        "maximum": 100,
+    }
 
 
 def test_it_has_a_schema(percent):

@@ -217,7 +217,7 @@ class TestShippedForms:
         )
         assert bad.errors == {
             "commendation": ["Lựa chọn không hợp lệ."],
-            "decision_number": ["Tối đa 50 ký tự."],
+            "decision_number": ["Tối đa 50 ký tự (đã nhập 51)."],
             "decision_date": ["Không đúng định dạng ngày (dd/mm/yyyy hoặc yyyy-mm-dd)."],
         }
 
@@ -283,14 +283,32 @@ class TestFormdataFromJson:
 
     def test_type_errors_in_english(self, everything):
         _, errors = formdata_from_json(everything, {"members": "4", "proof": "3", "agree": "x"}, locale="en")
-        assert errors == {"proof": ["Must be a list of evidence ids (integers)."]}
+        assert errors == {
+            "members": ["Must be a number."],
+            "proof": ["Must be a list of evidence ids (integers)."],
+            "agree": ["Must be true or false."],
+        }
+
+    @pytest.mark.parametrize(
+        ("payload", "expected"),
+        [
+            ({"members": "10"}, {"members": ["Phải là số."]}),
+            ({"income": "12.5"}, {"income": ["Phải là số."]}),
+            ({"points": "8"}, {"points": ["Phải là số."]}),
+            ({"agree": "yes"}, {"agree": ["Phải là true hoặc false."]}),
+            ({"name": 7}, {"name": ["Phải là chuỗi ký tự."]}),
+        ],
+    )
+    def test_json_types_are_strict(self, everything, payload, expected):
+        """What a web form posts as strings, the API takes in the JSON type of the clean value."""
+        formdata, errors = formdata_from_json(everything, payload)
+        assert (errors, list(formdata)) == (expected, [])
 
     def test_strings_are_left_to_form_validation(self, everything):
-        formdata, errors = formdata_from_json(everything, {"members": "bốn", "agree": "maybe"})
+        formdata, errors = formdata_from_json(everything, {"name": "bốn", "since": "mai"})
         assert errors == {}
         assert validate_submission(everything, formdata).errors == {
-            "members": ["Vui lòng nhập số nguyên."],
-            "agree": ["Lựa chọn không hợp lệ."],
+            "since": ["Không đúng định dạng ngày (dd/mm/yyyy hoặc yyyy-mm-dd)."]
         }
 
     def test_unknown_keys_pass_through(self, everything):

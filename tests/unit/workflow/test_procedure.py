@@ -265,6 +265,18 @@ def test_manifest_problems_are_collected(package):
         assert needle in message
 
 
+def test_bulk_marks_are_booleans_and_never_on_a_scoring_step(package):
+    from workflow import bulk_tasks
+
+    assert bulk_tasks(package.manifest) == {"district_verification", "city_commendation"}
+    manifest = json.loads(json.dumps(package.manifest))
+    manifest["tasks"]["district_verification"]["bulk"] = "yes"
+    manifest["tasks"]["commune_scoring"]["bulk"] = True
+    message = errors_of(dataclasses.replace(package, manifest=manifest))
+    assert "'district_verification': 'bulk' chỉ nhận true hoặc false" in message
+    assert "'commune_scoring': nhiệm vụ chấm điểm ('scores') không thể khai báo 'bulk'" in message
+
+
 def test_missing_manifest_keys(package):
     manifest = {k: v for k, v in package.manifest.items() if k not in ("lanes", "process_id")}
     message = errors_of(dataclasses.replace(package, manifest=manifest))
