@@ -76,8 +76,9 @@ def default_config() -> dict:
     - ``MAX_EVIDENCE_BYTES``: largest evidence file accepted (default 10 MB).
     - ``PROCEDURES_DIR`` / ``CRITERIA_DIR``: the shipped procedure packages and criteria sets
       (default ``bpmn/`` and ``criteria/``).
-    - ``SCRIPT_BUDGET_SECONDS``: time one engine step's scripts, conditions and DMN cells may run before
-      the step is stopped and fails cleanly (default 1).
+    - ``SCRIPT_BUDGET_SECONDS``: processor time one engine step's scripts, conditions and DMN cells may
+      use before the step is stopped and fails cleanly (default 1; CPU time, so a loaded server does not
+      fail ordinary steps).
     - ``MAX_REQUEST_BYTES``: largest request body (default five evidence files plus 1 MB).
     - ``RQ_QUEUE``: the RQ queue name (default ``hoctap``).
     - ``API_TOKEN_DAYS``: how long an API token stays valid (default 30 days).

@@ -37,6 +37,7 @@ ACTION = {
     "timer.fired": _l("Hệ thống kiểm tra hạn xử lý"),
     "evidence.uploaded": _l("Tải lên minh chứng"),
     "comment.added": _l("Thêm ý kiến"),
+    "subject.created": _l("Ghi nhận hộ gia đình"),
     "dossier.recognized": _l("Hồ sơ được công nhận"),
     "dossier.not_recognized": _l("Hồ sơ không được công nhận"),
     "dossier.rejected": _l("Hồ sơ bị từ chối"),
@@ -61,6 +62,7 @@ ACTION = {
 }
 NOTIFICATION = {
     "task_opened": _l("Có công việc mới: %(task)s – hồ sơ %(code)s (%(subject)s)"),
+    "task_returned": _l("Hồ sơ %(code)s được trả lại để bổ sung – việc cần làm: %(task)s"),
     "task_reminder": _l("Nhắc việc: %(task)s – hồ sơ %(code)s (%(subject)s) đã đến hạn xử lý"),
     "dossier_outcome": _l("Hồ sơ %(code)s: %(status)s"),
 }

@@ -17,6 +17,9 @@ Label = str | Mapping[str, str]
 MESSAGES: dict[str, dict[str, str]] = {
     "vi": {
         "required": "Vui lòng nhập trường này.",
+        "required_choice": "Vui lòng chọn một phương án.",
+        "required_choices": "Vui lòng chọn ít nhất một phương án.",
+        "required_file": "Vui lòng tải lên hoặc chọn ít nhất một minh chứng.",
         "single_value": "Trường này chỉ nhận một giá trị.",
         "unknown_field": "Trường không có trong biểu mẫu.",
         "number_range": "Giá trị phải từ {min} đến {max}.",
@@ -72,6 +75,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "en": {
         "required": "This field is required.",
+        "required_choice": "Please choose an option.",
+        "required_choices": "Please choose at least one option.",
+        "required_file": "Please upload or choose at least one piece of evidence.",
         "single_value": "This field accepts a single value.",
         "unknown_field": "This field is not part of the form.",
         "number_range": "Value must be between {min} and {max}.",

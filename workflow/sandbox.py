@@ -100,24 +100,31 @@ def _rss_bytes() -> int | None:
 
 
 class StepBudget:
-    """Deadline (and memory baseline) shared by all code one engine step runs."""
+    """Processor time (and memory growth) shared by all code one engine step runs.
 
-    __slots__ = ("_rss_base", "deadline", "next_check", "next_probe_cpu", "seconds")
+    The budget is this thread's CPU time, not the wall clock: on a loaded machine (a busy two-core
+    server, or CI) an ordinary step can take well over a second of wall time while using a few
+    milliseconds of processor, and must not fail for it; a runaway script burns CPU, so it is still
+    stopped, only later in wall time when it shares the processor.
+    """
+
+    __slots__ = ("_rss_base", "cpu_deadline", "next_check", "next_probe_cpu", "seconds")
 
     def __init__(self, seconds: float = DEFAULT_STEP_BUDGET_SECONDS):
         if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not 0 < seconds < math.inf:
             raise ValueError(f"budget_seconds must be a positive number, not {seconds!r}")
-        now = monotonic()
+        cpu = thread_time()
         self.seconds = seconds
-        self.deadline = now + seconds
-        # The hot path compares the clock with this one number; it is the earlier of the deadline and
-        # the next memory sample, and stays at the deadline once it has passed (so expiry is sticky).
-        self.next_check = min(self.deadline, now + _MEMORY_PROBE_SECONDS)
-        # Memory is sampled by this thread's CPU time, not the wall clock: a short step that merely
-        # waits for the GIL behind a looping script must not read /proc, because every read releases
-        # the GIL and costs a full switch interval to get it back (measured: another thread's 30 ms
-        # step took 1.5-2.4 s beside a looping one when sampling followed the wall clock).
-        self.next_probe_cpu = thread_time() + _MEMORY_PROBE_SECONDS
+        self.cpu_deadline = cpu + seconds
+        # The hot path compares the (cheap, vDSO) wall clock with this one number, so the costlier
+        # thread CPU clock is read at most once per probe interval; it drops to -inf once the budget
+        # is spent, so every later check fails again (expiry is sticky).
+        self.next_check = monotonic() + _MEMORY_PROBE_SECONDS
+        # Memory is sampled by this thread's CPU time too: a short step that merely waits for the GIL
+        # behind a looping script must not read /proc, because every read releases the GIL and costs a
+        # full switch interval to get it back (measured: another thread's 30 ms step took 1.5-2.4 s
+        # beside a looping one when sampling followed the wall clock).
+        self.next_probe_cpu = cpu + _MEMORY_PROBE_SECONDS
         self._rss_base: int | None = None
 
     def check(self) -> None:
@@ -125,14 +132,14 @@ class StepBudget:
             self.check_now()
 
     def check_now(self) -> None:
-        now = monotonic()
-        if now >= self.deadline:
-            raise ScriptBudgetExceeded(
-                f"Mã chạy quá thời gian cho phép ({_vi_number(self.seconds)} giây mỗi bước) nên đã bị "
-                "dừng; hãy kiểm tra các vòng lặp trong mã"
-            )
-        self.next_check = min(self.deadline, now + _MEMORY_PROBE_SECONDS)
         cpu = thread_time()
+        if cpu >= self.cpu_deadline:
+            self.next_check = -math.inf
+            raise ScriptBudgetExceeded(
+                f"Mã chạy quá thời gian cho phép ({_vi_number(self.seconds)} giây xử lý mỗi bước) nên đã "
+                "bị dừng; hãy kiểm tra các vòng lặp trong mã"
+            )
+        self.next_check = monotonic() + _MEMORY_PROBE_SECONDS
         if cpu < self.next_probe_cpu:
             return
         self.next_probe_cpu = cpu + _MEMORY_PROBE_SECONDS

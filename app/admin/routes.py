@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from app.admin import bp
 from app.extensions import db
-from app.models import ROLES, AdminUnit, RoleAssignment, User, utcnow
+from app.models import ROLES, RoleAssignment, User, utcnow
 from app.services import accounts, sessions
 from app.services.bounds import search_text
 from app.services.errors import Conflict, InvalidInput
@@ -119,14 +119,12 @@ def user_edit(user_id: int):
             errors = exc.errors
         except Conflict as exc:
             flash(exc.message, "danger")
-    units = db.session.scalars(select(AdminUnit).order_by(AdminUnit.path).limit(500)).all()
     now = utcnow()
     user_sessions = [(row, sessions.state(row, now)) for row in sessions.for_user(user.id)]
     return render_template(
         "admin/user_edit.html",
         user=user,
         roles=ROLES,
-        units=units,
         errors=errors,
         values=request.form,
         user_sessions=user_sessions,

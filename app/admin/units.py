@@ -1,9 +1,10 @@
-"""Admin pages for the administrative tree: find a commune, add its villages one by one or from CSV."""
+"""Admin pages for the administrative tree: browse and search it, see who holds a role where, add a
+commune's villages one by one or from CSV."""
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.admin import bp
 from app.admin.routes import admin_required
@@ -11,36 +12,59 @@ from app.extensions import db
 from app.models import AdminUnit, utcnow
 from app.services.bounds import search_text
 from app.services.errors import InvalidInput, NotFound
-from app.services.units import add_villages, parse_village_csv
+from app.services.units import (
+    add_villages,
+    child_counts,
+    officials_at,
+    parse_village_csv,
+    place_name,
+    search_units,
+)
 
 MAX_CSV_BYTES = 1_000_000
+SEARCH_RESULTS = 50
 
 
 @bp.route("/units")
 @admin_required
 def units():
-    """Communes, searchable by name or code, with how many villages each has."""
-    query = select(AdminUnit).where(AdminUnit.level_code == "commune")
-    needle = search_text(request.args).lower()
+    """The administrative tree: one unit at a time (its place, the units under it, the officials who hold
+    a role there), or the units whose name or code matches a search, with or without diacritics."""
+    needle = search_text(request.args)
+    unit = db.session.get(AdminUnit, request.args.get("unit", type=int) or 0)
     if needle:
-        pattern = f"%{needle}%"
-        query = query.where(
-            func.lower(AdminUnit.name).like(pattern) | func.lower(AdminUnit.code).like(pattern)
-        )
-    page = db.paginate(
-        query.order_by(AdminUnit.path),
-        page=request.args.get("page", 1, type=int),
-        per_page=25,
-        error_out=False,
-    )
-    counts = dict(
-        db.session.execute(
-            select(AdminUnit.parent_id, func.count(AdminUnit.id))
-            .where(AdminUnit.parent_id.in_([unit.id for unit in page.items]))
-            .group_by(AdminUnit.parent_id)
+        listed = search_units(needle, limit_to=SEARCH_RESULTS)
+    elif unit is not None:
+        listed = db.session.scalars(
+            select(AdminUnit).where(AdminUnit.parent_id == unit.id).order_by(AdminUnit.name)
         ).all()
+    else:
+        listed = db.session.scalars(
+            select(AdminUnit).where(AdminUnit.parent_id.is_(None)).order_by(AdminUnit.name)
+        ).all()
+    shown = [u.id for u in listed] + ([unit.id] if unit is not None else [])
+    return render_template(
+        "admin/units.html",
+        needle=needle,
+        unit=unit,
+        listed=listed,
+        counts=child_counts(shown),
+        officials=officials_at(shown),
+        place_name=place_name,
+        search_results=SEARCH_RESULTS,
     )
-    return render_template("admin/units.html", page=page, village_counts=counts)
+
+
+@bp.route("/units/search")
+@admin_required
+def units_search():
+    """Units matching ``q`` by name or code, for the unit pickers (JSON)."""
+    return jsonify(
+        units=[
+            {"id": u.id, "code": u.code, "name": u.name, "level": u.level_code, "place": place_name(u)}
+            for u in search_units(search_text(request.args))
+        ]
+    )
 
 
 @bp.route("/units/<int:unit_id>/villages", methods=["GET", "POST"])

@@ -1,4 +1,4 @@
-from flask import current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import current_app, flash, g, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
@@ -7,6 +7,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired, Length
 
 from app.auth import bp
+from app.errors import form_page_to_return_to, session_expired_message, wants_json
 from app.extensions import db, limiter, login_manager
 from app.models import User, utcnow
 from app.services import sessions
@@ -40,10 +41,15 @@ def load_user(session_id: str):
 
 @login_manager.unauthorized_handler
 def unauthorized():
-    if request.path.startswith("/api/"):
-        from flask import jsonify
-
+    if wants_json():
+        # The API, and a page's autosave finding its session over (it keeps the answers in the browser).
         return jsonify(error={"status": 401, "message": _("Vui lòng đăng nhập.")}), 401
+    if request.method == "POST":
+        # A form posted after the session ended: its answers are kept in the browser (task_answers.js),
+        # and after signing in the user goes back to the form, not to the URL it was posted to.
+        flash(session_expired_message(), "warning")
+        back = form_page_to_return_to()
+        return redirect(url_for("auth.login", next=back) if back else url_for("auth.login"))
     flash(_("Vui lòng đăng nhập để tiếp tục."), "warning")
     return redirect(url_for("auth.login", next=request.full_path))
 

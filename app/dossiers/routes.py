@@ -7,11 +7,11 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
-from app import labels
 from app.dossiers import bp
 from app.extensions import db
 from app.inbox.navigation import task_navigation
 from app.models import (
+    APPLICANT_ROLES,
     DOSSIER_STATUSES,
     AuditEvent,
     Comment,
@@ -21,6 +21,7 @@ from app.models import (
     utcnow,
 )
 from app.services.bounds import search_text
+from app.services.desk import contacts_for
 from app.services.dossiers import (
     add_comment,
     get_actionable_task,
@@ -36,6 +37,7 @@ from app.services.errors import Conflict, EndingNotConfirmed, InvalidInput, NotF
 from app.services.evidence import blob_path, clean_file_name, criteria_of, inspect_upload, upload_evidence
 from app.services.jurisdiction import can_act_on_task, dossier_scope
 from app.services.procedures import compiled_for, form_for
+from app.services.step_messages import completion_message
 from app.titles import catalogue, registrable_titles, status_label
 from forms import input_values, prefill_values
 from workflow import scoring_tasks
@@ -68,14 +70,23 @@ def index():
     own_subjects = db.session.scalars(
         select(Subject).where(Subject.account_id == current_user.id).order_by(Subject.id)
     ).all()
+    if not own_subjects and all(r.role in APPLICANT_ROLES for r in current_user.roles):
+        # An applicant account nobody has linked to a household yet: say what to do and whom to ask.
+        return render_template("dossiers/no_household.html", places=contacts_for(current_user))
     this_year = date.today().year
+    # The household's home: this year's dossier of each of its subjects, with its status, result and the
+    # step waiting for the household, all on the first screen.
     registered = {
-        subject_id: dossier_id
-        for subject_id, dossier_id in db.session.execute(
-            select(Dossier.subject_id, Dossier.id).where(
+        dossier.subject_id: dossier
+        for dossier in db.session.scalars(
+            select(Dossier).where(
                 Dossier.subject_id.in_([s.id for s in own_subjects]), Dossier.year == this_year
             )
         )
+    }
+    next_steps = {
+        subject_id: [t for t in dossier.tasks if t.state == "open" and can_act_on_task(current_user, t)]
+        for subject_id, dossier in registered.items()
     }
     return render_template(
         "dossiers/index.html",
@@ -86,6 +97,7 @@ def index():
         statuses=DOSSIER_STATUSES,
         this_year=this_year,
         registered=registered,
+        next_steps=next_steps,
     )
 
 
@@ -252,6 +264,32 @@ def evidence_download(evidence_id: int):
     return response
 
 
+@bp.route("/evidence/<int:evidence_id>/view")
+@login_required
+def evidence_view(evidence_id: int):
+    """The file shown inside a task page's evidence panel: inline, and framable by this site's pages only.
+
+    The response stays sandboxed: a document of its own opaque origin that runs no script and loads
+    nothing. Chromium's PDF viewer still draws a sandboxed PDF (it runs outside the framed document;
+    tests/browser/test_evidence_panel_browser.py checks that it does), so the sandbox need not be lifted
+    for PDFs; and a PDF with scripts of its own was refused at upload (services/pdf_safety.py)."""
+    evidence = db.session.get(EvidenceFile, evidence_id)
+    if evidence is None:
+        abort(404)
+    get_visible_dossier(evidence.dossier_id, current_user)
+    response = send_file(
+        blob_path(evidence.sha256),
+        mimetype=evidence.mime_type,
+        download_name=clean_file_name(evidence.original_name, evidence.mime_type),
+        as_attachment=False,
+        max_age=0,
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'self'; sandbox"
+    return response
+
+
 def _form_values(form, source) -> MultiDict:
     """Values to show in the inputs, as strings, from pre-filled data or a rejected submission."""
     if isinstance(source, MultiDict):
@@ -273,7 +311,10 @@ def _uploads_of(form):
                     inspect_upload(storage.filename, storage.stream, field=field.name)
                 )
             except InvalidInput as exc:
-                errors.update(exc.errors)
+                # Each reason a field's files were refused for is kept (not only the last file's), once.
+                for name, messages in exc.errors.items():
+                    kept = errors.setdefault(name, [])
+                    kept.extend(m for m in messages if m not in kept)
     return uploads, errors
 
 
@@ -303,8 +344,6 @@ def task(task_id: int):
     elif request.method == "POST":
         uploads, upload_errors = _uploads_of(form)
         try:
-            if upload_errors:
-                raise InvalidInput(upload_errors)
             submit_task(
                 task.id,
                 _answers(request.form),
@@ -312,6 +351,7 @@ def task(task_id: int):
                 now=utcnow(),
                 locale=locale,
                 uploads=uploads,
+                upload_errors=upload_errors,
                 confirm_ending=request.form.get("confirm_ending") == "1",
             )
         except EndingNotConfirmed:
@@ -335,7 +375,7 @@ def task(task_id: int):
             if uploads or upload_errors:
                 flash(_("Các tệp vừa chọn chưa được lưu; vui lòng chọn lại tệp khi gửi lại."), "warning")
         else:
-            flash(_("Đã hoàn thành: %(task)s.", task=labels.localized(task.label)), "success")
+            flash(completion_message(task, dossier), "success")
             if nav is not None:
                 return redirect(_after_completion(nav))
             return redirect(url_for("dossiers.show", dossier_id=dossier.id))
@@ -367,6 +407,7 @@ def task(task_id: int):
         ending_sentence=_ending_sentence(preview.ending),
         confirming=confirming,
         nav=nav,
+        review=_review_panel(task, dossier, locale),
     ), status
 
 
@@ -383,6 +424,22 @@ def task_preview(task_id: int):
         outcome=preview.outcome.as_dict(),
         ending=None if preview.ending is None else {"status": preview.ending.status, "sentence": sentence},
         html=render_template("dossiers/_outcome.html", preview=preview),
+    )
+
+
+@bp.route("/tasks/<int:task_id>/draft", methods=["POST"])
+@login_required
+def task_autosave(task_id: int):
+    """Autosave (static/js/task_answers.js): the answers as typed become the user's draft, as with the
+    "Lưu nháp" button, and the page stays as it is. Refusals come back as JSON (app/errors.py)."""
+    task = get_actionable_task(task_id, current_user)
+    if task.form_version is None:
+        raise Conflict(_("Công việc này không có biểu mẫu để lưu nháp."))
+    data = draft_from_formdata(form_for(task.form_version), request.form)
+    draft = save_draft(task.id, data, actor=current_user, now=utcnow())
+    return jsonify(
+        saved_at=draft.saved_at.isoformat(),
+        message=_("Đã tự động lưu nháp lúc %(time)s.", time=format_time(draft.saved_at, "HH:mm")),
     )
 
 
@@ -441,6 +498,29 @@ def _draft_action(task, form, action: str):
         )
     # The inbox view it was opened from stays with the page.
     return redirect(url_for("dossiers.task", task_id=task.id, inbox=request.args.get("inbox")))
+
+
+def _review_panel(task, dossier: Dossier, locale: str):
+    """What a reviewer weighs beside the form: every step's answers (the household's first), both score
+    columns and the evidence per criterion. None on a step of the subject's own lane, where the applicant
+    fills in the form and has nothing to review."""
+    if task.subject_id is not None:
+        return None
+    submissions = latest_submissions(dossier)
+    criteria = criteria_of(dossier)
+    files = db.session.scalars(
+        select(EvidenceFile).where(EvidenceFile.dossier_id == dossier.id).order_by(EvidenceFile.id)
+    ).all()
+    # In the order of the criteria set; files filed under no criterion (or one no longer in it) last.
+    groups = [(criterion, [f for f in files if f.criterion == key]) for key, criterion in criteria.items()]
+    groups.append((None, [f for f in files if f.criterion not in criteria]))
+    groups = [(criterion, found) for criterion, found in groups if found]
+    return {
+        "scores": _score_rows(dossier, submissions),
+        "steps": _step_details(submissions, locale),
+        "evidence": groups,
+        "first": groups[0][1][0] if groups else None,
+    }
 
 
 def _evidence_by_field(dossier: Dossier, form) -> dict[str, list[EvidenceFile]]:

@@ -13,6 +13,7 @@ from app.models import ROLES, AdminUnit, ApiToken, HumanTask, RoleAssignment, Us
 from app.services import audit, sessions
 from app.services.bounds import EMAIL, PASSWORD, check_lengths, length_errors, limit, too_long
 from app.services.errors import Conflict, InvalidInput, NotFound
+from app.services.units import unit_by_code_or_name
 from app.services.uow import commit
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
@@ -148,11 +149,10 @@ def assign_role(
     user = _get_user(user_id)
     if role not in ROLES:
         raise InvalidInput({"role": [_("Vai trò không hợp lệ.")]})
-    # The code is named in the "not found" message: a text no code can be is refused before it.
-    check_lengths({"unit": (unit_code, limit(AdminUnit.code))})
-    unit = db.session.scalar(select(AdminUnit).where(AdminUnit.code == unit_code))
-    if unit is None:
-        raise InvalidInput({"unit": [_("Không tìm thấy đơn vị hành chính %(code)s.", code=unit_code)]})
+    # The text is named in the "not found" message: one no code or name can be is refused before it.
+    check_lengths({"unit": (unit_code, max(limit(AdminUnit.code), limit(AdminUnit.name)))})
+    # A code, or a name borne by one unit only: "An Hòa" is what an admin knows of the commune.
+    unit = unit_by_code_or_name(unit_code)
     existing = db.session.scalar(
         select(RoleAssignment).where(
             RoleAssignment.user_id == user.id, RoleAssignment.role == role, RoleAssignment.unit_id == unit.id

@@ -30,9 +30,10 @@ from app.services import audit, drafts
 from app.services.bounds import COMMENT, check_lengths
 from app.services.errors import Conflict, EndingNotConfirmed, InvalidInput, NotFound, StepFailed
 from app.services.evidence import PendingUpload, add_evidence
-from app.services.jurisdiction import can_act_on_task, can_see_dossier
+from app.services.jurisdiction import can_act_on_task, can_register_for, can_see_dossier
 from app.services.outbox import add_job
 from app.services.procedures import compiled_for, definition_for, form_for, form_version_ids, runtime
+from app.services.step_messages import subject_label
 from app.services.uow import commit, rollback
 from forms import validate_submission
 from forms.outcome import OutcomePreview, preview_outcome, scored_data
@@ -54,7 +55,7 @@ def _level_names(codes) -> str:
 
 def open_dossier(subject: Subject, title: str, year: int, *, actor: User, now: datetime) -> Dossier:
     """Open the year's dossier for a subject and start its procedure at the self-report step."""
-    if subject.account_id != actor.id and not actor.is_admin:
+    if not can_register_for(actor, subject):
         raise NotFound(_("Không tìm thấy đối tượng."))
     if not isinstance(year, int) or not MIN_YEAR <= year <= MAX_YEAR:
         raise InvalidInput({"year": [_("Năm đánh giá phải từ %(a)s đến %(b)s.", a=MIN_YEAR, b=MAX_YEAR)]})
@@ -123,7 +124,13 @@ def open_dossier(subject: Subject, title: str, year: int, *, actor: User, now: d
             at=now,
             dossier_id=dossier.id,
             obj=dossier,
-            details={"title": title, "year": year, "procedure_version": definition.version},
+            details={
+                "title": title,
+                "year": year,
+                "procedure_version": definition.version,
+                # Opened by someone other than the subject's account: an admin, or an officer at the desk.
+                "on_behalf": subject.account_id != actor.id,
+            },
         )
         apply_step(dossier, definition, result, actor=actor, now=now)
 
@@ -265,6 +272,7 @@ def submit_task(
     now: datetime,
     locale: str = "vi",
     uploads: dict[str, list[PendingUpload]] | None = None,
+    upload_errors: dict[str, list[str]] | None = None,
     confirm_ending: bool = True,
 ) -> Dossier:
     """Complete a task with submitted form data: validate, advance the procedure, commit once.
@@ -274,6 +282,9 @@ def submit_task(
     official's or four eyes forbid the actor to do it, ``InvalidInput`` with field errors (nothing is
     changed) and ``StepFailed``. With ``confirm_ending=False`` a step that would end the dossier without
     recognition raises ``EndingNotConfirmed`` instead, changing nothing: the web form asks first.
+    ``upload_errors`` are files the caller refused (``evidence.inspect_upload``): they are reported with the
+    form's own errors, so one round shows every error, and nothing is stored (the accepted files are
+    rolled back with the rest); a field's refused file replaces what its missing evidence would be told.
     """
     # Lock the dossier row first (PostgreSQL; the row version catches the race on SQLite), then read
     # the task, so what is checked below is what the step will change.
@@ -301,8 +312,9 @@ def submit_task(
             db.session.scalars(select(EvidenceFile.id).where(EvidenceFile.dossier_id == dossier.id))
         )
         checked = validate_submission(form, formdata, locale=locale, evidence_ids=evidence_ids)
-        if not checked.valid:
-            raise InvalidInput(checked.errors, _("Dữ liệu chưa hợp lệ, vui lòng kiểm tra lại."), checked.form)
+        errors = checked.errors | (upload_errors or {})
+        if errors:
+            raise InvalidInput(errors, _("Dữ liệu chưa hợp lệ, vui lòng kiểm tra lại."), checked.form)
         data, variables, score = step_variables(form, checked.data)
         definition = dossier.process_definition
         try:
@@ -362,6 +374,10 @@ def submit_task(
                 "reason": dossier.status_reason if data.get("decision") else None,
                 "total": score.total if score is not None else None,
                 "form_version_id": task.form_version_id,
+                # Whom the step sent the dossier back to, for the history to say so (step_messages).
+                "returned_to": subject_label(definition.manifest)
+                if task.subject_id is None and _returned_to_subject(result)
+                else None,
             },
         )
         apply_step(dossier, definition, result, actor=actor, now=now, completed=task)
@@ -462,12 +478,17 @@ def _status_reason(manifest: dict, task_name: str, data: dict, score, result: St
     sends the dossier back to the applicant or ends it without recognition, from the official score's
     shortfalls or the reason the official wrote."""
     ended_unrecognized = result.completed and result.end_state not in manifest.get("recognized_states", [])
-    if not (ended_unrecognized or _returned_to_subject(result)):
+    returned = _returned_to_subject(result)
+    if not (ended_unrecognized or returned):
         return None
+    note = data.get("reason") or data.get("comment") or None
+    # A return asks for something: the official's note says what, even when the scores so far fall short.
+    if returned and note:
+        return note
     official = scoring_tasks(manifest).get("official") == task_name
     if official and score is not None and not score.passed:
         return " ".join(score.shortfalls)
-    return data.get("reason") or data.get("comment") or None
+    return note
 
 
 def _check_four_eyes(task: HumanTask, actor: User) -> None:
@@ -494,12 +515,16 @@ def _check_four_eyes(task: HumanTask, actor: User) -> None:
     if not manifest.get("four_eyes", True) or task.name not in decisions:
         return
     # The dossier's task rows are loaded for the step anyway (apply_step walks them): no extra query.
+    # An applicant's step an official entered at the desk counts too: who wrote down what the household
+    # declared does not also judge it.
     others = decisions - {task.name}
     earlier = next(
         (
             row
             for row in dossier.tasks
-            if row.state == "completed" and row.completed_by_id == actor.id and row.name in others
+            if row.state == "completed"
+            and row.completed_by_id == actor.id
+            and (row.name in others or row.subject_id is not None)
         ),
         None,
     )

@@ -6,21 +6,26 @@ from sqlalchemy import select, update
 
 from app.extensions import db
 from app.models import Dossier, HumanTask, Notification, RoleAssignment, User
+from app.services.jurisdiction import DESK_ROLES
 from app.services.uow import commit
 
 
 def eligible_users(task: HumanTask) -> list[User]:
-    """Every active account that may work on ``task``: holders of its role at its unit or above."""
+    """Every active account that may work on ``task``: holders of its role at its unit or above; for an
+    applicant's task, the applicant's account, or the desk's officers when it has none."""
+    roles = [task.role]
     if task.subject_id is not None:
         account = task.dossier.subject.account_id
-        users = [db.session.get(User, account)] if account else []
-        return [u for u in users if u and u.active]
+        if account:
+            user = db.session.get(User, account)
+            return [user] if user and user.active else []
+        roles = list(DESK_ROLES)
     ancestor_ids = [int(part) for part in task.unit_path.strip("/").split("/")]
     return list(
         db.session.scalars(
             select(User)
             .join(RoleAssignment, RoleAssignment.user_id == User.id)
-            .where(RoleAssignment.role == task.role, RoleAssignment.unit_id.in_(ancestor_ids), User.active)
+            .where(RoleAssignment.role.in_(roles), RoleAssignment.unit_id.in_(ancestor_ids), User.active)
             .distinct()
             .order_by(User.id)
         )
@@ -58,15 +63,21 @@ def _task_params(task: HumanTask) -> dict:
 
 
 def notify_task_opened(human_task_id: int, *, now: datetime) -> int:
+    """Tell who may do a newly opened task. An applicant's task opened by a return is a return notice
+    carrying the official's reason: "Có công việc mới" alone would leave them guessing what to supply."""
     task = db.session.get(HumanTask, human_task_id)
     if task is None or task.state != "open":
         return 0
+    params, kind = _task_params(task), "task_opened"
+    if task.subject_id is not None and task.dossier.status == "returned":
+        kind = "task_returned"
+        params["reason"] = task.dossier.status_reason
     return sum(
         _notify(
             user,
-            "task_opened",
+            kind,
             f"task_opened:{task.id}",
-            _task_params(task),
+            params,
             now=now,
             dossier_id=task.dossier_id,
             task_id=task.id,

@@ -3,13 +3,14 @@
 import csv
 import io
 import re
+import unicodedata
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import AdminUnit, UnitLevel, User
+from app.models import OFFICIAL_ROLES, AdminUnit, RoleAssignment, UnitLevel, User
 from app.services import audit
 from app.services.bounds import limit, too_long
 from app.services.errors import InvalidInput, NotFound
@@ -171,3 +172,105 @@ def parse_village_csv(data: bytes) -> list[dict]:
             code = row.get(code_column) if code_column else None
             rows.append({"name": row.get(name_column), "code": code, "line": reader.line_num})
     return rows
+
+
+# --------------------------------------------------------------------------------------- finding units
+
+MAX_FOUND = 20
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics, đ as d: "Phường An Hòa" and "an hoa" fold alike, as people type."""
+    decomposed = unicodedata.normalize("NFD", " ".join(str(text or "").lower().replace("đ", "d").split()))
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+def _folded_rows():
+    """(id, folded name, lower-case code, path) of every unit. Folding happens here, not in SQL: neither
+    SQLite nor a stock PostgreSQL folds Vietnamese, and the whole tree (3,321 communes and their
+    villages) is a few thousand short rows."""
+    for unit_id, name, code, path in db.session.execute(
+        select(AdminUnit.id, AdminUnit.name, AdminUnit.code, AdminUnit.path)
+    ):
+        yield unit_id, fold(name), code.lower(), path
+
+
+def _units_in_order(ids: list[int]) -> list[AdminUnit]:
+    units = {unit.id: unit for unit in db.session.scalars(select(AdminUnit).where(AdminUnit.id.in_(ids)))}
+    return [units[unit_id] for unit_id in ids]
+
+
+def search_units(query: str, *, limit_to: int = MAX_FOUND) -> list[AdminUnit]:
+    """Units whose name or code contains ``query``, ignoring case and diacritics: a code typed whole
+    first, then names with a word starting as typed, higher levels before lower ones."""
+    needle = fold(query)
+    if not needle:
+        return []
+    found = []
+    for unit_id, name, code, path in _folded_rows():
+        if needle in name or needle in code:
+            found.append(((code != needle, f" {needle}" not in f" {name}", path.count("/"), name), unit_id))
+    return _units_in_order([unit_id for _rank, unit_id in sorted(found)[:limit_to]])
+
+
+def unit_by_code_or_name(text: str) -> AdminUnit:
+    """The unit a person named: by its code, else by its name (with or without "Xã", "Phường"...) when
+    exactly one unit bears it. ``InvalidInput`` on the ``unit`` field otherwise."""
+    text = " ".join(str(text or "").split())
+    unit = db.session.scalar(select(AdminUnit).where(AdminUnit.code == text)) if text else None
+    if unit is not None:
+        return unit
+    needle = f" {fold(text)}"
+    matches = sorted(
+        (path, unit_id)
+        for unit_id, name, _code, path in _folded_rows()
+        if text and f" {name}".endswith(needle)
+    )
+    named = _units_in_order([unit_id for _path, unit_id in matches])
+    if len(named) == 1:
+        return named[0]
+    if named:
+        raise InvalidInput(
+            {
+                "unit": [
+                    _(
+                        "Có nhiều đơn vị tên “%(name)s”: %(units)s. Vui lòng chọn một đơn vị.",
+                        name=text,
+                        units=", ".join(f"{u.name} ({u.code})" for u in named[:MAX_FOUND]),
+                    )
+                ]
+            }
+        )
+    raise InvalidInput({"unit": [_("Không tìm thấy đơn vị hành chính %(code)s.", code=text)]})
+
+
+def place_name(unit: AdminUnit) -> str:
+    """The unit and the units above it, as an address reads: "Phường An Hòa, Quận Ninh Kiều, ..."."""
+    return ", ".join(u.name for u in unit.ancestors())
+
+
+def officials_at(unit_ids) -> dict[int, list[RoleAssignment]]:
+    """Unit id → the official role assignments held there (active accounts), for "whom to ask"."""
+    found: dict[int, list[RoleAssignment]] = {}
+    for assignment in db.session.scalars(
+        select(RoleAssignment)
+        .join(User, User.id == RoleAssignment.user_id)
+        .where(
+            RoleAssignment.unit_id.in_(list(unit_ids)),
+            RoleAssignment.role.in_(OFFICIAL_ROLES),
+            User.active,
+        )
+        .order_by(RoleAssignment.role, User.full_name)
+    ):
+        found.setdefault(assignment.unit_id, []).append(assignment)
+    return found
+
+
+def child_counts(unit_ids) -> dict[int, int]:
+    return dict(
+        db.session.execute(
+            select(AdminUnit.parent_id, func.count(AdminUnit.id))
+            .where(AdminUnit.parent_id.in_(list(unit_ids)))
+            .group_by(AdminUnit.parent_id)
+        ).all()
+    )

@@ -29,25 +29,53 @@ document.addEventListener("DOMContentLoaded", updateScoreTotal);
 
 // A long text is not cut at its limit: a browser's maxlength drops the end of a paste without a word.
 // A textarea with data-maxlength shows how many characters it holds instead, in red past the limit,
-// and the server refuses a longer answer saying by how much.
+// and the server refuses a longer answer saying by how much. The count is part of the textarea's
+// description (read when it is focused); crossing the limit is announced once, not every keystroke.
 function showLength(area) {
   let counter = area.nextElementSibling;
   if (!counter || !counter.hasAttribute("data-length-counter")) {
     counter = document.createElement("div");
     counter.className = "form-text text-end";
+    counter.id = `${area.id || area.name}-length`;
     counter.setAttribute("data-length-counter", "");
-    area.after(counter);
+    const status = document.createElement("div");
+    status.className = "visually-hidden";
+    status.setAttribute("role", "status");
+    status.setAttribute("data-length-status", "");
+    area.after(counter, status);
+    const described = area.getAttribute("aria-describedby");
+    area.setAttribute("aria-describedby", described ? `${described} ${counter.id}` : counter.id);
   }
   const max = Number(area.dataset.maxlength);
   // Characters as the server counts them: code points of the trimmed text, a line break as one.
   const length = [...area.value.replace(/\r\n/g, "\n").trim()].length;
   const locale = document.documentElement.lang || "vi";
   counter.textContent = `${length.toLocaleString(locale)} / ${max.toLocaleString(locale)}`;
-  counter.classList.toggle("text-danger", length > max);
+  const over = length > max;
+  if (over !== counter.classList.contains("text-danger")) {
+    counter.nextElementSibling.textContent = over ? area.dataset.maxlengthMessage || "" : "";
+  }
+  counter.classList.toggle("text-danger", over);
 }
 document.addEventListener("input", (event) => {
   if (event.target.matches("textarea[data-maxlength]")) showLength(event.target);
 });
 document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("textarea[data-maxlength]").forEach(showLength);
+});
+
+// After a refused submission the list of errors (forms/fields.html error_summary) takes the focus, so it
+// is read first; each of its links moves the focus to the input concerned, with the input's label in view.
+document.addEventListener("DOMContentLoaded", () => {
+  const summary = document.querySelector("[data-error-summary]");
+  if (summary) summary.focus();
+});
+document.addEventListener("click", (event) => {
+  const link = event.target.closest("[data-error-summary] a[href^='#']");
+  if (!link) return;
+  const input = document.getElementById(link.hash.slice(1));
+  if (!input) return;
+  event.preventDefault();
+  (input.closest("[data-field]") || input).scrollIntoView({ block: "start" });
+  input.focus({ preventScroll: true });
 });

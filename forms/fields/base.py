@@ -324,6 +324,8 @@ class DefinedField:
 
     definition: FieldDefinition
     locale: str
+    # The message for an empty required field, worded for how it is answered (typed, chosen, attached).
+    required_message: ClassVar[str] = "required"
 
     def __init__(self, label=None, validators=None, *, definition, locale, **kwargs):
         super().__init__(label, validators, **kwargs)
@@ -365,7 +367,7 @@ class DefinedField:
         if self.process_errors:
             raise StopValidation()
         if self.is_empty():
-            raise StopValidation(self.msg("required") if self.is_required(form) else None)
+            raise StopValidation(self.msg(self.required_message) if self.is_required(form) else None)
         self.check(form)
 
     def check(self, form: wtforms.Form) -> None:

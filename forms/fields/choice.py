@@ -25,6 +25,8 @@ def label_of(field, value: Any, locale: str) -> str:
 
 
 class ChoiceField(DefinedField, wtforms.SelectField):
+    required_message = "required_choice"
+
     def process_data(self, value):
         self.data = value if isinstance(value, str) and value else None
 

@@ -21,6 +21,8 @@ _EVIDENCE_ID = re.compile(r"\d+")
 class EvidenceField(DefinedField, wtforms.Field):
     """Evidence ids, submitted as repeated values and/or comma-separated ("3,4")."""
 
+    required_message = "required_file"
+
     widget = widgets.TextInput()
 
     def process_data(self, value):

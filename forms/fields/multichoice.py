@@ -16,6 +16,8 @@ from forms.shapes import CHOICES, NON_NEGATIVE_INTEGER, POSITIVE_INTEGER
 
 
 class MultiChoiceField(DefinedField, wtforms.SelectMultipleField):
+    required_message = "required_choices"
+
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
 

@@ -26,6 +26,8 @@ def _yesno(value: object) -> bool:
 
 
 class YesNoField(DefinedField, wtforms.RadioField):
+    required_message = "required_choice"
+
     def process_data(self, value):
         if isinstance(value, bool):
             self.data = value

@@ -31,7 +31,7 @@ def test_an_overlong_note_is_counted_and_refused_not_cut(page, api):
     expect(counter).to_have_class("form-text text-end text-danger")
 
     page.get_by_test_id("submit-task").click()
-    expect(page.get_by_text("Tối đa 2000 ký tự (đã nhập 2520).")).to_be_visible()
+    expect(page.get_by_text("Tối đa 2000 ký tự (đã nhập 2520).", exact=True)).to_be_visible()
     # What was written is all there to shorten, and the dossier still waits for the household.
     assert page.locator("#f-note").input_value() == text
     assert api.dossier("demo-household", dossier_id)["self_score"] is None

@@ -71,9 +71,9 @@ def claim_and_open(page: Page, code: str, task_label: str) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text(task_label)
 
 
-def submit_task(page: Page, dossier_id: int, task_label: str) -> None:
+def submit_task(page: Page, dossier_id: int, task_label: str, flash: str | None = None) -> None:
     page.get_by_test_id("submit-task").click()
-    expect_flash(page, f"Đã hoàn thành: {task_label}.")
+    expect_flash(page, flash or f"Đã hoàn thành: {task_label}.")
     # An official who opened the task from the inbox goes on to the next task of that list, here none:
     # back on the inbox. What follows reads the dossier's page.
     if re.search(r"/inbox(\?|$)", page.url):
@@ -157,7 +157,8 @@ def test_each_demo_account_walks_one_dossier_from_self_report_to_commendation(
     expect(page.locator("#f-c1a")).to_have_value("9")
     page.locator("#f-decision-return_to_household").check()
     page.locator("#f-comment").fill(RETURN_REASON)
-    submit_task(page, dossier_id, "Chấm điểm cấp xã")
+    # The officer is told what the step did, not merely that it is done.
+    submit_task(page, dossier_id, "Chấm điểm cấp xã", flash="Đã trả lại hồ sơ cho hộ gia đình")
     expect_status(page, "Yêu cầu bổ sung")
     log_out(page)
 
@@ -278,16 +279,21 @@ def test_each_demo_account_walks_one_dossier_from_self_report_to_commendation(
         if action == "task.completed"
     ]
     steps = [
-        ("Tự đánh giá", household_name),
-        ("Chấm điểm cấp xã – Yêu cầu hộ gia đình bổ sung minh chứng", COMMUNE),
-        ("Tự đánh giá", household_name),
-        ("Chấm điểm cấp xã – Chấm điểm, chuyển thẩm định", COMMUNE),
-        ("Thẩm định cấp huyện – Thẩm định đạt", DISTRICT),
-        ("Khen thưởng cấp thành phố", CITY),
+        ("Hoàn thành bước: Tự đánh giá", household_name),
+        # A return says what it did, and why.
+        (
+            "Đã trả lại hồ sơ cho hộ gia đình (Chấm điểm cấp xã) – Yêu cầu hộ gia đình bổ sung minh chứng\n"
+            f"Lý do: {RETURN_REASON}",
+            COMMUNE,
+        ),
+        ("Hoàn thành bước: Tự đánh giá", household_name),
+        ("Hoàn thành bước: Chấm điểm cấp xã – Chấm điểm, chuyển thẩm định", COMMUNE),
+        ("Hoàn thành bước: Thẩm định cấp huyện – Thẩm định đạt", DISTRICT),
+        ("Hoàn thành bước: Khen thưởng cấp thành phố", CITY),
     ]
     assert len(completed) == len(steps), completed
-    for text, (task, actor) in zip(completed, steps, strict=True):
-        assert f"Hoàn thành bước: {task}" in text and actor in text, (task, actor, text)
+    for text, (step, actor) in zip(completed, steps, strict=True):
+        assert step in text and actor in text, (step, actor, text)
     page.screenshot(path=artifacts / "dossier-recognized-desktop.png", full_page=True)
     log_out(page)
 

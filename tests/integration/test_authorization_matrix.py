@@ -326,6 +326,7 @@ DOSSIER_READS = {
     "api dossier": lambda w, role, key: w.api_call(role, "get", f"/dossiers/{w.dossier_ids[key]}"),
     "web dossier": lambda w, role, key: w.web_get(role, f"/dossiers/{w.dossier_ids[key]}"),
     "web evidence file": lambda w, role, key: w.web_get(role, f"/evidence/{w.evidence_ids[key]}"),
+    "web evidence view": lambda w, role, key: w.web_get(role, f"/evidence/{w.evidence_ids[key]}/view"),
 }
 
 

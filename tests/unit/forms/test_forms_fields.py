@@ -188,7 +188,7 @@ class TestChoices:
         assert outcome(definition, " accept ") == ("accept", None)
         assert outcome(definition, "maybe") == (None, ["Lựa chọn không hợp lệ."])
         assert outcome(definition, "maybe", locale="en") == (None, ["Not a valid choice."])
-        assert outcome(definition, "") == (None, ["Vui lòng nhập trường này."])
+        assert outcome(definition, "") == (None, ["Vui lòng chọn một phương án."])
 
     def test_multichoice(self, make_form):
         definition = single(make_form, type="multichoice", choices=CHOICES, min_items=1, max_items=2)
@@ -208,15 +208,15 @@ class TestChoices:
         result = check(definition, {})
         assert (result.data["f"], result.errors) == (None, {})
         required = single(make_form, type="multichoice", choices=CHOICES, required=True)
-        assert check(required, {"f": [""]}).errors == {"f": ["Vui lòng nhập trường này."]}
+        assert check(required, {"f": [""]}).errors == {"f": ["Vui lòng chọn ít nhất một phương án."]}
 
     def test_yesno(self, make_form):
         definition = single(make_form, type="yesno", required=True)
         assert outcome(definition, "yes") == (True, None)
         assert outcome(definition, "no") == (False, None)
         assert outcome(definition, "có") == (None, ["Lựa chọn không hợp lệ."])
-        assert outcome(definition, None) == (None, ["Vui lòng nhập trường này."])
-        assert outcome(definition, None, locale="en") == (None, ["This field is required."])
+        assert outcome(definition, None) == (None, ["Vui lòng chọn một phương án."])
+        assert outcome(definition, None, locale="en") == (None, ["Please choose an option."])
 
 
 class TestEvidence:
@@ -260,7 +260,7 @@ class TestEvidence:
     def test_empty(self, make_form, definition):
         assert outcome(definition, "") == (None, None)
         required = single(make_form, type="file", required=True)
-        assert outcome(required, None) == (None, ["Vui lòng nhập trường này."])
+        assert outcome(required, None) == (None, ["Vui lòng tải lên hoặc chọn ít nhất một minh chứng."])
 
 
 class TestFormClass:

@@ -141,7 +141,7 @@ class TestRequiredIf:
 
     def test_without_decision(self, shipped):
         result = validate_submission(shipped["commune_scoring"], MultiDict())
-        assert result.errors == {"decision": ["Vui lòng nhập trường này."]}
+        assert result.errors == {"decision": ["Vui lòng chọn một phương án."]}
 
     def test_district_reason(self, shipped):
         definition = shipped["district_verification"]

@@ -355,3 +355,17 @@ def test_code_run_outside_an_engine_step_gets_a_budget_of_its_own(monkeypatch):
     assert time.monotonic() - started < BUDGET + SLACK
     # Each call has its own budget; the next one is not charged for the last.
     assert environment.evaluate("sum(range(10))", {}) == 45
+
+
+def test_waiting_is_not_charged_to_the_budget_only_computing_is():
+    # A loaded server stretches a step's wall time (waiting for the processor or the GIL) without the
+    # step computing more; only processor time counts, so such a step is not stopped.
+    environment = make_script_engine().environment
+    with engine_step(BUDGET):
+        time.sleep(BUDGET * 2)
+        assert environment.evaluate("sum(range(10))", {}) == 45
+        with pytest.raises(ScriptBudgetExceeded):
+            environment.execute("while True: pass", {})
+        # Spent is spent: the rest of the step stays stopped.
+        with pytest.raises(ScriptBudgetExceeded):
+            environment.evaluate("1 + 1", {})
