@@ -129,7 +129,8 @@ def open_dossier(subject: Subject, title: str, year: int, *, actor: User, now: d
                 "year": year,
                 "procedure_version": definition.version,
                 # Opened by someone other than the subject's account: an admin, or an officer at the desk.
-                "on_behalf": subject.account_id != actor.id,
+                # Written only when so: every stored byte is paid per dossier (bench/README.md, P4).
+                **({"on_behalf": True} if subject.account_id != actor.id else {}),
             },
         )
         apply_step(dossier, definition, result, actor=actor, now=now)
@@ -374,10 +375,13 @@ def submit_task(
                 "reason": dossier.status_reason if data.get("decision") else None,
                 "total": score.total if score is not None else None,
                 "form_version_id": task.form_version_id,
-                # Whom the step sent the dossier back to, for the history to say so (step_messages).
-                "returned_to": subject_label(definition.manifest)
-                if task.subject_id is None and _returned_to_subject(result)
-                else None,
+                # Whom the step sent the dossier back to, for the history to say so (step_messages);
+                # only on a return, so that ordinary steps store nothing more.
+                **(
+                    {"returned_to": subject_label(definition.manifest)}
+                    if task.subject_id is None and _returned_to_subject(result)
+                    else {}
+                ),
             },
         )
         apply_step(dossier, definition, result, actor=actor, now=now, completed=task)
