@@ -1,13 +1,17 @@
 """Jurisdiction at its edges: what the authorization matrix (demo procedure, demo units) cannot reach.
 
-The matrix covers every role against every dossier of the shipped procedure. Two rules of
-``app.services.jurisdiction`` need a world the demo does not have: a procedure may give its applicant's lane
-any role name, and a unit path is compared as a literal prefix, never as a LIKE pattern.
+The matrix covers every role against every dossier of the shipped procedure, opened by households with
+accounts. Three rules of ``app.services.jurisdiction`` need more: a procedure may give its applicant's lane
+any role name; a household without an account is served by the commune's desk, and by nobody else; a unit
+path is compared as a literal prefix, never as a LIKE pattern.
 """
 
 import json
 
-from tests.helpers import walk
+import pytest
+from sqlalchemy import select
+
+from tests.helpers import self_report, walk
 from tests.integration.test_procedure_library_api import upload
 from tests.procedure_factory import MANIFEST, TITLE, package_files
 
@@ -41,13 +45,75 @@ def test_an_applicant_step_named_for_an_official_role_is_only_the_applicants(api
     api.complete("demo-household", dossier_id, "report_books", {"books": 3})
 
 
+# A demo household of commune A (An Hòa) that has no account: the desk serves it.
+WITHOUT_ACCOUNT = "DEMO-AH-V1-H03"
+DESK_YEAR = 2030
+
+
+def _as(app, username: str):
+    from app.extensions import db
+    from app.models import User
+
+    return db.session.scalar(select(User).where(User.username == username))
+
+
+def _subject(app, code: str):
+    from app.extensions import db
+    from app.models import Subject
+
+    return db.session.scalar(select(Subject).where(Subject.code == code))
+
+
+def _register_at_desk(app, officer: str = "demo-commune") -> int:
+    from app.models import utcnow
+    from app.services.desk import register_at_desk
+
+    with app.app_context():
+        subject = _subject(app, WITHOUT_ACCOUNT)
+        assert subject.account_id is None
+        actor = _as(app, officer)
+        return register_at_desk(subject.id, "gia_dinh_hoc_tap", DESK_YEAR, actor=actor, now=utcnow()).id
+
+
+def test_the_desk_serves_a_household_without_an_account_in_its_commune(app, api):
+    own = api.open_dossier()  # a household with an account: served by itself, not by the desk
+    at_desk = _register_at_desk(app)
+    tasks, _dossiers = _lists(api, "demo-commune")
+    assert at_desk in tasks and own not in tasks
+    assert at_desk not in _lists(api, "demo-commune-b")[0]
+    api.complete("demo-commune", at_desk, "self_report", self_report(9))
+    assert api.dossier("demo-commune", at_desk)["current_tasks"][0]["name"] == "commune_scoring"
+
+
+@pytest.mark.parametrize("officer", ["demo-commune-b", "demo-district"])
+def test_only_the_desk_of_the_households_commune_registers_for_it(app, officer):
+    # Commune B's officer holds the desk role elsewhere; the district officer holds no desk role at all.
+    from app.services.errors import NotFound
+
+    with pytest.raises(NotFound):
+        _register_at_desk(app, officer)
+
+
+def test_an_admin_may_open_a_dossier_for_any_household(app):
+    from app.models import utcnow
+    from app.services.dossiers import open_dossier
+
+    with app.app_context():
+        subject = _subject(app, WITHOUT_ACCOUNT)
+        dossier = open_dossier(
+            subject, "gia_dinh_hoc_tap", DESK_YEAR, actor=_as(app, "demo-admin"), now=utcnow()
+        )
+        assert dossier.subject_id == subject.id
+
+
 def test_a_unit_path_is_a_literal_prefix_not_a_like_pattern(app, api):
     # Paths are built from ids ("/1/7/19/"), so a wildcard can only come from a damaged row; if one ever
-    # does, it must widen nobody's jurisdiction.
+    # does, it must widen nobody's jurisdiction: not the official's, not the desk's.
     from app.extensions import db
     from app.models import AdminUnit
 
     dossier_id = walk(api, to="commune_scoring")
+    at_desk = _register_at_desk(app)
     with app.app_context():
         unit = db.session.scalar(db.select(AdminUnit).where(AdminUnit.code == "DEMO-NA"))
         unit.path = "%"
@@ -55,4 +121,4 @@ def test_a_unit_path_is_a_literal_prefix_not_a_like_pattern(app, api):
     assert _lists(api, "demo-commune-b") == (set(), set())
     assert api.get("demo-commune-b", f"/dossiers/{dossier_id}").status_code == 404
     tasks, dossiers = _lists(api, "demo-commune")
-    assert dossier_id in tasks and dossier_id in dossiers
+    assert {dossier_id, at_desk} <= tasks and dossier_id in dossiers

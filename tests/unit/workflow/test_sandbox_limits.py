@@ -12,7 +12,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from workflow import make_script_engine
+from workflow import compile_check, make_script_engine
 from workflow.sandbox import MAX_INT_DIGITS, MAX_ITEMS, ScriptBudgetExceeded, engine_step, notify
 
 # int(4300 * log2(10)): the bits of the largest integer Python itself still prints.
@@ -29,14 +29,29 @@ def int_too_big(op: str) -> str:
     return "^" + re.escape(f"Phép {op} tạo số nguyên quá lớn (tối đa 4.300 chữ số)") + "$"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def environment():
+    # One per test, not per module: mutmut runs a mutant of the environment's set-up only with the tests
+    # that called it, which with a shared environment would be the first test of the module alone.
     return make_script_engine().environment
 
 
 def test_the_limits_are_what_the_messages_say():
     assert (MAX_ITEMS, MAX_INT_DIGITS) == (1_000_000, 4300)
     assert LARGEST_DATA_INT.bit_length() == INT_BITS + 1
+
+
+# ----------------------------------------------------------------------------------------- concatenation
+
+
+def test_concatenation_up_to_the_limit_is_built(environment):
+    assert environment.evaluate("len(s + t)", {"s": HALF, "t": HALF}) == MAX_ITEMS
+    assert environment.evaluate("[1] + [2]", {}) == [1, 2]
+
+
+def test_concatenation_past_the_limit_is_refused(environment):
+    with pytest.raises(ScriptBudgetExceeded, match=too_big("+")):
+        environment.evaluate("s + t", {"s": HALF, "t": HALF + "x"})
 
 
 # --------------------------------------------------------------------------------------- multiplication
@@ -340,3 +355,46 @@ def test_external_context_is_usable_and_not_left_in_the_task_data():
     task = SimpleNamespace(task_spec=SimpleNamespace(bpmn_id="tinh_diem", name="tinh_diem"), data={"x": 1})
     engine.execute(task, "y = x * ext", {"ext": 5})
     assert task.data == {"x": 1, "y": 5}
+
+
+def test_engine_evaluate_passes_the_external_context():
+    engine = make_script_engine()
+    task = SimpleNamespace(task_spec=SimpleNamespace(bpmn_id="dieu_kien", name="dieu_kien"), data={"x": 1})
+    assert engine.evaluate(task, "x + ext", {"ext": 2}) == 3
+
+
+# ------------------------------------------------------------------------------------- refused code
+
+
+def test_refused_code_lists_every_reason_with_its_line(environment):
+    reason = "import không được phép trong script của quy trình"
+    with pytest.raises(ValueError) as refused:
+        run(environment, "import os\nfrom os import path")
+    assert str(refused.value) == f"Mã bị từ chối: Line 1: {reason}; Line 2: {reason}"
+    with pytest.raises(ValueError) as refused:
+        run(environment, "x = 1\ny = open")
+    assert str(refused.value) == 'Mã bị từ chối: Line 2: "open" không được phép trong script của quy trình'
+
+
+def test_the_static_check_says_what_it_cannot_read():
+    assert compile_check(None, "eval") == ["biểu thức phải là chuỗi"]
+    with pytest.raises(ValueError, match="^mode must be 'exec' or 'eval', not 'single'$"):
+        compile_check("x = 1", "single")
+
+
+# ------------------------------------------------------------------------------------- budget checks
+
+
+def test_every_comprehension_item_passes_a_budget_check_before_the_condition():
+    # Checked first, so that a condition that is never true cannot skip the check.
+    environment = make_script_engine().environment
+    checks = []
+    environment.globals["_budget_"] = lambda: checks.append(1) or True
+    assert environment.evaluate("[x for x in range(50) if x < 0]", {}) == []
+    assert len(checks) == 50
+
+
+def test_code_a_script_returns_still_runs_outside_any_step(environment):
+    # A function evaluated in a step and called after it: its budget checks find no budget and pass.
+    square_all = environment.evaluate("lambda n: [i * i for i in range(n)]", {})
+    assert square_all(4) == [0, 1, 4, 9]
