@@ -230,6 +230,8 @@ def test_fstring_widths_past_the_limit_are_refused(environment, expression):
         ("(1).to_bytes(2, 'little')", {}, b"\x01\x00"),
         ("(1).to_bytes(2, byteorder='little')", {}, b"\x01\x00"),
         ("int.to_bytes(1, 2, byteorder='little')", {}, b"\x01\x00"),
+        # The same methods reached through their type are guarded alike.
+        ("len(str.rjust('a', 1000000))", {}, MAX_ITEMS),
     ],
 )
 def test_methods_up_to_the_limit_work(environment, expression, data, expected):
@@ -249,6 +251,8 @@ def test_methods_up_to_the_limit_work(environment, expression, data, expected):
         ("t.expandtabs(1000)", {"t": b"\t" * 1000}, "expandtabs()"),
         ("s.translate({97: r})", {"s": "a" * 100_000, "r": "x" * 11}, "translate()"),
         ("(0).to_bytes(1000001)", {}, "to_bytes()"),
+        ("str.rjust('a', 1000001)", {}, "rjust()"),
+        ("str.join('-', xs)", {"xs": ["x" * 333_333] * 3}, "join()"),
     ],
 )
 def test_methods_past_the_limit_are_refused(environment, expression, data, operation):
