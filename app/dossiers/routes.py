@@ -240,28 +240,36 @@ def evidence_upload(dossier_id: int):
     return redirect(url_for("dossiers.show", dossier_id=dossier_id) + "#evidence")
 
 
-@bp.route("/evidence/<int:evidence_id>")
-@login_required
-def evidence_download(evidence_id: int):
+def _send_evidence(evidence_id: int, *, pdf_as_attachment: bool, frame_ancestors: str):
+    """One evidence file, to whoever may see its dossier, as a sandboxed document of its own.
+
+    The name is cleaned again on the way out: names stored before the cleaning began may still carry
+    controls or a misleading extension. send_file writes a non-ASCII name as RFC 5987 ``filename*`` with
+    an ASCII ``filename`` beside it."""
     evidence = db.session.get(EvidenceFile, evidence_id)
     if evidence is None:
         abort(404)
     get_visible_dossier(evidence.dossier_id, current_user)
-    # Cleaned again on the way out: names stored before the cleaning began may still carry controls or a
-    # misleading extension. send_file writes a non-ASCII name as RFC 5987 ``filename*`` with an ASCII
-    # ``filename`` beside it.
     response = send_file(
         blob_path(evidence.sha256),
         mimetype=evidence.mime_type,
         download_name=clean_file_name(evidence.original_name, evidence.mime_type),
-        # A PDF is saved, never opened in the browser's viewer, where its scripts could run.
-        as_attachment=evidence.mime_type == "application/pdf",
+        as_attachment=pdf_as_attachment and evidence.mime_type == "application/pdf",
         max_age=0,
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
-    # Opened on its own, an image is a document of this site's origin; sandboxed, it can run nothing.
-    response.headers["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'; sandbox"
+    # Opened on its own, a file is a document of this site's origin; sandboxed, it can run nothing.
+    response.headers["Content-Security-Policy"] = (
+        f"default-src 'none'; frame-ancestors {frame_ancestors}; sandbox"
+    )
     return response
+
+
+@bp.route("/evidence/<int:evidence_id>")
+@login_required
+def evidence_download(evidence_id: int):
+    # A PDF is saved, never opened in the browser's viewer outside our frame.
+    return _send_evidence(evidence_id, pdf_as_attachment=True, frame_ancestors="'none'")
 
 
 @bp.route("/evidence/<int:evidence_id>/view")
@@ -269,24 +277,12 @@ def evidence_download(evidence_id: int):
 def evidence_view(evidence_id: int):
     """The file shown inside a task page's evidence panel: inline, and framable by this site's pages only.
 
-    The response stays sandboxed: a document of its own opaque origin that runs no script and loads
-    nothing. Chromium's PDF viewer still draws a sandboxed PDF (it runs outside the framed document;
-    tests/browser/test_evidence_panel_browser.py checks that it does), so the sandbox need not be lifted
-    for PDFs; and a PDF with scripts of its own was refused at upload (services/pdf_safety.py)."""
-    evidence = db.session.get(EvidenceFile, evidence_id)
-    if evidence is None:
-        abort(404)
-    get_visible_dossier(evidence.dossier_id, current_user)
-    response = send_file(
-        blob_path(evidence.sha256),
-        mimetype=evidence.mime_type,
-        download_name=clean_file_name(evidence.original_name, evidence.mime_type),
-        as_attachment=False,
-        max_age=0,
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
+    The response stays sandboxed. Chromium's PDF viewer still draws a sandboxed PDF (it runs outside the
+    framed document; tests/browser/test_evidence_panel_browser.py checks that it does), so the sandbox
+    need not be lifted for PDFs; and a PDF with scripts of its own was refused at upload
+    (services/pdf_safety.py)."""
+    response = _send_evidence(evidence_id, pdf_as_attachment=False, frame_ancestors="'self'")
     response.headers["X-Frame-Options"] = "SAMEORIGIN"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'self'; sandbox"
     return response
 
 
