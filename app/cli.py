@@ -1,7 +1,6 @@
 """Command-line operations: ``flask --app wsgi <group> <command>``."""
 
 import json
-import time
 from pathlib import Path
 
 import click
@@ -140,25 +139,10 @@ def forms_publish():
 
 @jobs_cli.command("tick")
 def jobs_tick():
-    """Fire due timers and dispatch pending outbox rows once."""
+    """Run the periodic work once: due timers, escalation, digests, stranded jobs."""
     from app.jobs import tick
 
     click.echo(json.dumps(tick()))
-
-
-@jobs_cli.command("clock")
-@click.option("--interval", default=60, show_default=True, help="Seconds between ticks")
-def jobs_clock(interval):
-    """Run the tick forever (timers, outbox sweep); one per deployment."""
-    from app.jobs import tick
-
-    while True:
-        try:
-            click.echo(json.dumps(tick()))
-        except Exception as exc:  # noqa: BLE001  (a failed tick must not stop the clock)
-            db.session.rollback()
-            click.echo(f"tick failed: {exc}", err=True)
-        time.sleep(interval)
 
 
 pg_bin_dir_option = click.option(
@@ -257,6 +241,19 @@ def register_cli(app: Flask) -> None:
         from app.demo import seed_demo
 
         click.echo(json.dumps(seed_demo(now=utcnow()), ensure_ascii=False))
+
+    @app.cli.command("worker")
+    @click.option(
+        "--burst", is_flag=True, help="Một lượt rồi dừng (one tick, then the queued jobs, then exit)"
+    )
+    def worker_command(burst):
+        """Run the background worker: RQ jobs, timers, escalation, digests (any number may run)."""
+        import logging
+
+        from app.jobs.worker import run_worker
+
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+        run_worker(app, burst=burst)
 
     for group in (users_cli, units_cli, procedures_cli, forms_cli, jobs_cli, backup_cli):
         app.cli.add_command(group)

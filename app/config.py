@@ -93,6 +93,22 @@ def default_config() -> dict:
     - ``LOGIN_RATE_LIMIT``: failed password attempts allowed per address and account (``10 per minute``),
       counted in Redis when ``REDIS_URL`` is set so every worker shares the count.
     - ``BABEL_DEFAULT_LOCALE``: ``vi`` (English with ``en``).
+    - ``MAIL_SERVER``, ``MAIL_PORT`` (25), ``MAIL_USE_TLS`` (STARTTLS, off), ``MAIL_USE_SSL`` (off),
+      ``MAIL_USERNAME``, ``MAIL_PASSWORD``, ``MAIL_DEFAULT_SENDER`` (``hoctap@localhost``): the SMTP server
+      notices are sent through, named as Flask-Mail names them. Without ``MAIL_SERVER`` e-mail is off (the
+      admin's incidents page says so) and notices stay in the app.
+    - ``MAIL_TIMEOUT_SECONDS``: how long one SMTP conversation may wait (default 10).
+    - ``PUBLIC_URL``: the address users open the site at, for links in e-mails
+      (default ``http://127.0.0.1:5000``).
+    - ``DIGEST_HOUR``: the local hour (``BABEL_DEFAULT_TIMEZONE``) after which the daily digest is sent
+      (default 7).
+    - ``WORKER_TICK_SECONDS``: how often ``flask worker`` fires due timers, re-dispatches stranded jobs,
+      escalates overdue tasks and plans digests (default 30).
+    - ``JOB_MAX_ATTEMPTS``: attempts before a failing job or timer becomes an incident (default 5).
+    - ``JOB_RETRY_SECONDS``: the wait after a job's first failure, doubled after each further one
+      (default 30).
+    - ``JOB_LEASE_SECONDS``: how long a worker may hold a job; a job whose worker died runs again after
+      this (default 300).
     """
     data_dir = Path(_env("DATA_DIR", str(PROJECT_ROOT / "data"))).resolve()
     max_evidence = _env_int("MAX_EVIDENCE_BYTES", 10 * 1024 * 1024)
@@ -125,4 +141,21 @@ def default_config() -> dict:
         "PROXY_HOPS": _env_int("PROXY_HOPS", 0),
         "PREFERRED_URL_SCHEME": _env("PREFERRED_URL_SCHEME", "http"),
         "RATELIMIT_HEADERS_ENABLED": True,
+        # A login must not fail because Redis did: the limiter counts in memory until Redis is back.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        "MAIL_SERVER": _env("MAIL_SERVER", ""),
+        "MAIL_PORT": _env_int("MAIL_PORT", 25),
+        "MAIL_USE_TLS": _env_flag("MAIL_USE_TLS", False),
+        "MAIL_USE_SSL": _env_flag("MAIL_USE_SSL", False),
+        "MAIL_USERNAME": _env("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": _env("MAIL_PASSWORD", ""),
+        "MAIL_DEFAULT_SENDER": _env("MAIL_DEFAULT_SENDER", "hoctap@localhost"),
+        "MAIL_TIMEOUT_SECONDS": float(_env("MAIL_TIMEOUT_SECONDS", "10")),
+        "PUBLIC_URL": _env("PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "DIGEST_HOUR": _env_int("DIGEST_HOUR", 7),
+        "WORKER_TICK_SECONDS": float(_env("WORKER_TICK_SECONDS", "30")),
+        "JOB_MAX_ATTEMPTS": _env_int("JOB_MAX_ATTEMPTS", 5),
+        "JOB_RETRY_SECONDS": float(_env("JOB_RETRY_SECONDS", "30")),
+        "JOB_LEASE_SECONDS": float(_env("JOB_LEASE_SECONDS", "300")),
     }

@@ -83,7 +83,9 @@ def _person(rng: random.Random) -> str:
 def _account(username: str, full_name: str, *, now: datetime) -> User:
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None:
-        user = accounts.create_user(username, full_name, DEMO_PASSWORD, actor=None, now=now)
+        user = accounts.create_user(
+            username, full_name, DEMO_PASSWORD, email=f"{username}@example.org", actor=None, now=now
+        )
     return user
 
 

@@ -62,8 +62,10 @@ ACTION = {
 }
 NOTIFICATION = {
     "task_opened": _l("Có công việc mới: %(task)s – hồ sơ %(code)s (%(subject)s)"),
-    "task_returned": _l("Hồ sơ %(code)s được trả lại để bổ sung – việc cần làm: %(task)s"),
+    "dossier_returned": _l("Hồ sơ %(code)s được trả lại để bổ sung – việc cần làm: %(task)s"),
     "task_reminder": _l("Nhắc việc: %(task)s – hồ sơ %(code)s (%(subject)s) đã đến hạn xử lý"),
+    "task_overdue": _l("Quá hạn: %(task)s – hồ sơ %(code)s (%(subject)s)"),
+    "task_escalated": _l("Quá hạn ở %(unit)s: %(task)s – hồ sơ %(code)s (%(subject)s)"),
     "dossier_outcome": _l("Hồ sơ %(code)s: %(status)s"),
 }
 

@@ -57,6 +57,9 @@ def unread_notifications() -> int:
 
 
 def register_template_helpers(app: Flask) -> None:
+    # Imported here: the notifications blueprint package imports this module for redirect_back.
+    from app.notifications.text import notification_text
+
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters.update(
         date=format_date, datetime=format_datetime, number=format_number, localized=labels.localized
@@ -71,6 +74,7 @@ def register_template_helpers(app: Flask) -> None:
         form_has=lambda form, name: any(f.name == name.split("[", 1)[0] for f in form.fields),
         title_label=titles.title_label,
         status_label=titles.status_label,
+        notification_text=notification_text,
         # Inputs carry the bounds the services check (maxlength, or data-maxlength on a textarea).
         limits=input_limits(),
     )

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+# The real SMTP server mail tests send to, as the ``smtp_sink`` fixture.
+pytest_plugins = ["tests.smtp_sink"]
 
 
 def pytest_addoption(parser):

@@ -110,13 +110,76 @@ def _bpmn_validator() -> BpmnValidator:
     return _validator
 
 
-def _describe_validation(exc: ValidationException, filename: str) -> Problem:
-    return Problem(
-        str(exc).removesuffix(". "),
-        file=exc.file_name or filename,
-        line=exc.line_number or None,
-        element=exc.id or None,
+# SpiffWorkflow's parser speaks English; the administrators who read these messages do not. Each known
+# message becomes a Vietnamese sentence (groups carry the ids it names); anything else keeps the
+# original text after a Vietnamese lead-in, so no problem is ever hidden.
+_SPIFF_MESSAGES: tuple[tuple[re.Pattern, str], ...] = tuple(
+    (re.compile(pattern, re.DOTALL), vietnamese)
+    for pattern, vietnamese in (
+        (
+            r'No DMN Diagram available with id "(?P<ref>[^"]*)", Available DMN ids are: (?P<ids>.*)',
+            "tác vụ quy tắc nghiệp vụ tham chiếu bảng quyết định DMN id '{ref}' nhưng gói không có"
+            " bảng nào mang id đó (các id có: {ids})",
+        ),
+        (r"Process (?P<id>\S+) is not executable", "quy trình '{id}' không được đánh dấu thực thi được"),
+        (r"No start event found", "quy trình không có sự kiện bắt đầu (start event)"),
+        (r"Duplicate process ID: (?P<id>.*)", "id quy trình '{id}' bị trùng"),
+        (
+            r"The process '(?P<id>[^']*)' was not found\..*",
+            "không tìm thấy quy trình '{id}' (kiểm tra calledElement của call activity)",
+        ),
+        (
+            r"Non-default exclusive outgoing sequence flow without condition",
+            "luồng ra của cổng rẽ nhánh không phải luồng mặc định nhưng thiếu điều kiện",
+        ),
+        (r"Invalid Script Task\.\s+No Script Provided\..*", "tác vụ script không có nội dung script"),
+        (r"Unknown Time Specification", "hẹn giờ không có timeDate, timeDuration hoặc timeCycle"),
+        (r"Time Specification Error\. (?P<detail>.*)", "biểu thức hẹn giờ không hợp lệ ({detail})"),
+        (r"There is no support implemented for this task type", "loại phần tử này không được hỗ trợ"),
+        (r"No decisions found", "tệp DMN không có bảng quyết định nào"),
+        (r"Multiple decision tables are not current supported", "mỗi quyết định chỉ được có một bảng"),
+        (
+            r"Conditional event definition with missing condition",
+            "sự kiện điều kiện (conditional event) thiếu điều kiện",
+        ),
+        (r"A SubWorkflow Must contain an End event", "quy trình con phải có sự kiện kết thúc"),
+        (
+            r"Exactly one start event is required in a SubWorkflow Task; found (?P<n>\d+)",
+            "quy trình con phải có đúng một sự kiện bắt đầu (đang có {n})",
+        ),
+        (r'No "calledElement" attribute for Call Activity', "call activity thiếu thuộc tính calledElement"),
     )
+)
+
+
+def spiff_message_vi(text: str) -> str:
+    """SpiffWorkflow's English validation message as a Vietnamese sentence for administrators."""
+    text = text.strip().rstrip(".").rstrip()  # str() of the exception appends ". " to a message's own "."
+    for pattern, vietnamese in _SPIFF_MESSAGES:
+        match = pattern.fullmatch(text)
+        if match:
+            return vietnamese.format(**{k: (v or "").strip() for k, v in match.groupdict().items()})
+    return f"mô hình không hợp lệ: {text}"
+
+
+def _source_line(roots: dict, file: str | None, element: str | None) -> tuple[str | None, int | None]:
+    """Where the element with id ``element`` is written: its file (the named one first) and line."""
+    if not element:
+        return file, None
+    ordered = ([file] if file in roots else []) + [name for name in roots if name != file]
+    for name in ordered:
+        found = roots[name].xpath("//*[@id=$id]", id=element)
+        if found:
+            return name, found[0].sourceline or None
+    return file, None
+
+
+def _describe_validation(exc: ValidationException, filename: str, roots: dict | None = None) -> Problem:
+    file, element = exc.file_name or filename, exc.id or None
+    line = exc.line_number if isinstance(exc.line_number, int) and exc.line_number > 0 else None
+    if line is None and roots:
+        file, line = _source_line(roots, file, element)
+    return Problem(spiff_message_vi(str(exc)), file=file, line=line, element=element)
 
 
 def _manifest_problem(message: str) -> Problem:
@@ -414,6 +477,7 @@ def _xml_lanes(roots: dict) -> dict[str, tuple[str, str]]:
 def _parse(package: ProcedurePackage, process_id: str):
     errors: list[Problem] = []
     roots = {}
+    sources = {}  # every parsed BPMN and DMN tree, to locate what SpiffWorkflow names only by id
     with _PARSE_LOCK:
         parser = CamundaParser(validator=_bpmn_validator())
         for kind, files, add in (
@@ -423,12 +487,13 @@ def _parse(package: ProcedurePackage, process_id: str):
             for filename, content in files.items():
                 try:
                     root = parse_xml(content, filename=filename)
+                    sources[filename] = root
                     add(root, filename=filename)
                 except ProcedureError as exc:
                     errors.extend(exc.problems)
                     continue
                 except ValidationException as exc:
-                    errors.append(_describe_validation(exc, filename))
+                    errors.append(_describe_validation(exc, filename, sources))
                     continue
                 if kind == "bpmn":
                     roots[filename] = root
@@ -438,7 +503,7 @@ def _parse(package: ProcedurePackage, process_id: str):
             try:
                 dmn_parser.parse()
             except ValidationException as exc:
-                errors.append(_describe_validation(exc, filename))
+                errors.append(_describe_validation(exc, filename, sources))
                 continue
             errors.extend(_check_decision(dmn_parser.decision, filename))
         if process_id not in parser.get_process_ids():
@@ -450,7 +515,9 @@ def _parse(package: ProcedurePackage, process_id: str):
             spec = parser.get_spec(process_id)
             subprocess_specs = parser.get_subprocess_specs(process_id)
         except ValidationException as exc:
-            errors.append(_describe_validation(exc, parser.get_process_parser(process_id).filename or "?"))
+            errors.append(
+                _describe_validation(exc, parser.get_process_parser(process_id).filename or "?", sources)
+            )
             raise ProcedureError(list(dict.fromkeys(errors))) from exc
     return spec, subprocess_specs, roots, errors
 

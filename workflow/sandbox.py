@@ -554,9 +554,14 @@ def _getattr(obj, name, default=None):
 
 
 def _call_through_type(owner, name, function, target, *args, **kwargs):
-    if not isinstance(target, owner):
+    # The guard follows the target, not the type named: bool.to_bytes(0, n) is int.to_bytes on an int.
+    guard = next(
+        (_METHOD_GUARDS[(cls, name)] for cls in type(target).__mro__ if (cls, name) in _METHOD_GUARDS), None
+    )
+    if guard is None:
         return function(target, *args, **kwargs)  # Python reports the wrong type itself
-    return _METHOD_GUARDS[(owner, name)](target, getattr(target, name), *args, **kwargs)
+    # Bound through the type named, so Python still refuses a target of the wrong type.
+    return guard(target, function.__get__(target), *args, **kwargs)
 
 
 def _sum(iterable, /, start=0):

@@ -47,9 +47,11 @@ def parse_xml(data: bytes, *, filename: str, max_bytes: int = 2_000_000) -> etre
             Problem(f"chỉ chấp nhận mã hóa UTF-8, tệp khai báo {declared.group(1).decode()}", file=filename)
         )
     # Checked on the text, before libxml2 sees it, so no DTD feature is ever exercised.
-    if "<!DOCTYPE" in text or "<!ENTITY" in text:
+    found = [at for at in (text.find("<!DOCTYPE"), text.find("<!ENTITY")) if at >= 0]
+    if found:
+        line = text.count("\n", 0, min(found)) + 1
         raise ProcedureError(
-            Problem("không được dùng DOCTYPE hoặc khai báo ENTITY trong tệp XML", file=filename)
+            Problem("không được dùng DOCTYPE hoặc khai báo ENTITY trong tệp XML", file=filename, line=line)
         )
     try:
         root = etree.fromstring(bytes(data), parser=_parser())

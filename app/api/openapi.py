@@ -11,11 +11,12 @@ from collections.abc import Mapping
 
 from app.admin import audit_queries as audit
 from app.admin.audit_queries import MAX_PAGE, MAX_PER_PAGE
+from app.admin.incident_queries import PER_PAGE as INCIDENTS_PER_PAGE
 from app.api.params import CLAIMED, DOSSIERS_PER_PAGE, MAX_ID, OVERDUE
 from app.inbox.query import SORTS
 from app.models import DOSSIER_STATUSES
 from app.requests import MAX_JSON_DEPTH
-from app.services import bulk
+from app.services import bulk, preferences
 from app.services.bounds import DEFINITION_TEXT, SEARCH
 from app.services.dossiers import MAX_YEAR, MIN_YEAR
 from app.services.drafts import MAX_BYTES, MAX_KEYS
@@ -428,6 +429,8 @@ def openapi_document(config: Mapping) -> dict:
             **_procedure_paths(operation),
             **_form_paths(operation),
             **_audit_paths(operation),
+            **_notification_paths(operation),
+            **_incident_paths(operation),
         },
     }
 
@@ -1269,6 +1272,180 @@ def _form_paths(operation: _Operations) -> dict:
                         },
                     }
                 ),
+            )
+        },
+    }
+
+
+PAGE = _query("page", _integer(1, MAX_PAGE, default=1))
+
+
+def _per_page(default: int) -> dict:
+    return _query("per_page", _integer(1, MAX_PER_PAGE, default=default))
+
+
+def _page_of(items: dict, **more: dict) -> dict:
+    """A list answer: the items of one page, and where the page is in the whole."""
+    return {
+        "type": "object",
+        "required": ["items", *more, "total", "page", "per_page"],
+        "properties": {
+            "items": {"type": "array", "items": items},
+            **more,
+            "total": {"type": "integer"},
+            "page": {"type": "integer"},
+            "per_page": {"type": "integer"},
+        },
+    }
+
+
+def _notification_paths(operation: _Operations) -> dict:
+    """The caller's own notifications and how each kind of notice reaches them."""
+    notification = {
+        "type": "object",
+        "required": ["id", "kind", "text", "url", "created_at", "read"],
+        "properties": {
+            "id": {"type": "integer"},
+            "kind": {"type": "string", "example": "task_opened"},
+            "text": {"type": "string", "description": "the notice in the caller's language"},
+            "url": {
+                "type": ["string", "null"],
+                "description": "path (on this site) of the task it is about, else of its dossier",
+            },
+            "created_at": {"type": "string", "format": "date-time"},
+            "read": {"type": "boolean"},
+        },
+    }
+    channel = {
+        "type": "string",
+        "enum": list(preferences.CHANNELS),
+        "description": "app: in the app only; email: an e-mail at once; digest: in the daily e-mail",
+    }
+    chosen = {
+        "type": "object",
+        "required": ["preferences"],
+        "properties": {
+            "preferences": {
+                "type": "object",
+                "description": "channel by notification kind",
+                "properties": {kind: channel for kind in preferences.KINDS},
+                "additionalProperties": False,
+            }
+        },
+    }
+    return {
+        "/notifications": {
+            "get": operation(
+                "The caller's notifications, newest first",
+                {
+                    "200": _json(
+                        _page_of(
+                            notification,
+                            unread={"type": "integer", "description": "how many of all of them are unread"},
+                        ),
+                        "Notifications",
+                    ),
+                    "422": _json(_ref("ValidationErrors"), "A bad page or per_page, keyed by the parameter"),
+                },
+                parameters=(PAGE, _per_page(50)),
+            )
+        },
+        "/notifications/{id}/read": {
+            "post": operation(
+                "Mark one of the caller's notifications read",
+                {
+                    "200": _json(notification, "The notification, read"),
+                    "404": _error("Unknown, or someone else's (both answer 404)"),
+                },
+                parameters=(ID_PARAMETER,),
+            )
+        },
+        "/me/notification-preferences": {
+            "get": operation(
+                "How each kind of notification reaches the caller (the defaults of their roles where unset)",
+                {"200": _json(chosen, "Preferences")},
+            ),
+            "put": operation(
+                "Choose how kinds of notification reach the caller",
+                {
+                    "200": _json(chosen, "Stored; every kind, as it now stands"),
+                    "422": _json(
+                        _ref("ValidationErrors"), "An unknown kind or channel, or no preferences object"
+                    ),
+                },
+                description="Kinds left out keep what they were.",
+                body=_body(chosen),
+            ),
+        },
+    }
+
+
+def _incident_paths(operation: _Operations) -> dict:
+    """Background jobs that failed every attempt: an administrator sees them and runs them again."""
+    admins_only = {"403": _error("Only administrators see and retry failed background jobs")}
+    incident = {
+        "type": "object",
+        "required": [
+            "id",
+            "kind",
+            "error",
+            "attempts",
+            "payload",
+            "dossier_id",
+            "dossier_code",
+            "created_at",
+            "failed_at",
+        ],
+        "properties": {
+            "id": {"type": "integer"},
+            "kind": {"type": "string", "example": "send_email"},
+            "error": {"type": ["string", "null"], "description": "the last attempt's error"},
+            "attempts": {"type": "integer"},
+            "payload": {"type": "object"},
+            "dossier_id": {"type": ["integer", "null"]},
+            "dossier_code": {"type": ["string", "null"]},
+            "created_at": {"type": "string", "format": "date-time"},
+            "failed_at": {"type": ["string", "null"], "format": "date-time"},
+        },
+    }
+    return {
+        "/incidents": {
+            "get": operation(
+                "Failed background jobs (incidents), newest first",
+                {
+                    "200": _json(_page_of(incident), "Incidents"),
+                    "422": _json(_ref("ValidationErrors"), "A bad page or per_page, keyed by the parameter"),
+                    **admins_only,
+                },
+                parameters=(PAGE, _per_page(INCIDENTS_PER_PAGE)),
+            )
+        },
+        "/incidents/{id}/retry": {
+            "post": operation(
+                "Run a failed job again (its attempts start over)",
+                {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "required": ["id", "status"],
+                            "properties": {
+                                "id": {"type": "integer"},
+                                "status": {
+                                    "type": "string",
+                                    "enum": ["pending", "running", "done", "failed"],
+                                    "description": (
+                                        "pending or running: queued for a worker; without Redis it has "
+                                        "already run (done, or failed again)"
+                                    ),
+                                },
+                            },
+                        },
+                        "Queued again",
+                    ),
+                    "404": _error("No failed job of that id (unknown, done, pending or dismissed)"),
+                    **admins_only,
+                },
+                parameters=(ID_PARAMETER,),
             )
         },
     }

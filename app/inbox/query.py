@@ -15,7 +15,7 @@ from sqlalchemy.orm import aliased, contains_eager, joinedload
 from werkzeug.datastructures import MultiDict
 
 from app.extensions import db
-from app.models import AdminUnit, Dossier, HumanTask, Subject, User
+from app.models import OFFICIAL_ROLES, AdminUnit, Dossier, HumanTask, Subject, User
 from app.services.bounds import search_text
 from app.services.jurisdiction import task_scope
 
@@ -221,3 +221,32 @@ def task_at_or_after(user: User, filters: InboxFilter, position: int | None, *, 
     return db.session.scalar(
         select(numbered.c.id).where(numbered.c.n >= (position or 1)).order_by(numbered.c.n).limit(1)
     )
+
+
+# -- escalated tasks: late work in the units one level below, for the officials who must follow it up -----
+
+ESCALATED_SHOWN = 20
+
+
+def escalated_below(user: User, *, limit: int = ESCALATED_SHOWN) -> tuple[list[HumanTask], int]:
+    """Open tasks escalated to one of ``user``'s official units (they are late one level below): the
+    most overdue first, and how many there are in all."""
+    unit_ids = sorted({a.unit_id for a in user.roles if a.role in OFFICIAL_ROLES})
+    if not unit_ids:
+        return [], 0
+    late = (
+        select(HumanTask)
+        .join(AdminUnit, AdminUnit.id == HumanTask.unit_id)
+        .where(
+            HumanTask.state == "open",
+            HumanTask.escalated_at.is_not(None),
+            AdminUnit.parent_id.in_(unit_ids),
+        )
+    )
+    total = db.session.scalar(select(func.count()).select_from(late.subquery()))
+    tasks = db.session.scalars(
+        late.options(joinedload(HumanTask.unit), joinedload(HumanTask.dossier).joinedload(Dossier.subject))
+        .order_by(HumanTask.due_at.asc(), HumanTask.id.asc())
+        .limit(limit)
+    ).all()
+    return list(tasks), total

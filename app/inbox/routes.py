@@ -7,7 +7,14 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from app.extensions import db
 from app.inbox import bp
-from app.inbox.query import PAGE_SIZES, InboxFilter, inbox_query, page_size, view_context
+from app.inbox.query import (
+    PAGE_SIZES,
+    InboxFilter,
+    escalated_below,
+    inbox_query,
+    page_size,
+    view_context,
+)
 from app.labels import localized
 from app.models import OFFICIAL_ROLES, AdminUnit, Dossier, HumanTask, utcnow
 from app.services.bulk import (
@@ -91,9 +98,12 @@ def index():
         error_out=False,
     )
     units = _filter_units(current_user)
+    escalated, escalated_total = escalated_below(current_user)
     return render_template(
         "inbox/index.html",
         page=page,
+        escalated=escalated,
+        escalated_total=escalated_total,
         filters=filters,
         units=units,
         villages=_filter_villages(current_user, units, filters.unit_id),

@@ -8,7 +8,7 @@ from app.models.dossier import (
     Submission,
     TaskDraft,
 )
-from app.models.events import AuditEvent, Notification, OutboxMessage
+from app.models.events import AuditEvent, Notification, NotificationPreference, OutboxMessage
 from app.models.procedure import (
     FormDefinition,
     FormVersion,
@@ -45,6 +45,7 @@ __all__ = [
     "HouseholdMember",
     "HumanTask",
     "Notification",
+    "NotificationPreference",
     "OutboxMessage",
     "ProcedureActivation",
     "ProcessDefinition",

@@ -82,6 +82,8 @@ class HumanTask(db.Model):
     claimed_by_id: Mapped[int | None] = mapped_column(db.ForeignKey("user_account.id"), index=True)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # Set once when the task passes its due date and the unit above has been told.
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_by_id: Mapped[int | None] = mapped_column(db.ForeignKey("user_account.id"))

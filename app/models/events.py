@@ -50,7 +50,12 @@ class Notification(db.Model):
 
 
 class OutboxMessage(db.Model):
-    """A job written in the same transaction as the step; dispatched only after commit."""
+    """A job written in the same transaction as the step; dispatched only after commit.
+
+    ``status``: ``pending`` (waiting, or waiting for ``next_attempt_at`` after a failure), ``running``
+    (claimed by a worker until ``lease_until``; a worker that dies leaves the lease to expire and the job
+    runs again), ``done``, ``failed`` (out of attempts: an incident for an admin) or ``dismissed``.
+    """
 
     __tablename__ = "outbox"
 
@@ -63,3 +68,22 @@ class OutboxMessage(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A job that must exist once whoever writes it (one e-mail per notification, one firing per timer
+    # date, one digest per user and day) carries a key; a second writer finds it and adds nothing.
+    dedupe_key: Mapped[str | None] = mapped_column(db.String(128), unique=True)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    dossier_id: Mapped[int | None] = mapped_column(db.ForeignKey("dossier.id"), index=True)
+
+
+class NotificationPreference(db.Model):
+    """How a user wants one kind of notice: ``app`` (in the app only), ``email`` (at once) or ``digest``
+    (in the daily e-mail). No row means the default for the user's roles."""
+
+    __tablename__ = "notification_preference"
+    __table_args__ = (db.UniqueConstraint("user_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(db.ForeignKey("user_account.id"), index=True)
+    kind: Mapped[str] = mapped_column(db.String(32))
+    channel: Mapped[str] = mapped_column(db.String(16))

@@ -1,4 +1,4 @@
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -6,6 +6,8 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Dossier, HumanTask, Notification, utcnow
 from app.notifications import bp
+from app.services import mail, preferences
+from app.services.errors import InvalidInput
 from app.services.jurisdiction import can_act_on_task, can_see_dossier
 from app.services.notifications import mark_read as mark_notifications_read
 from app.web import redirect_back
@@ -55,3 +57,31 @@ def open_notification(notification_id: int):
 def mark_read():
     mark_notifications_read(current_user, now=utcnow(), notification_id=request.form.get("id", type=int))
     return redirect_back(url_for("notifications.index"))
+
+
+@bp.route("/notifications/preferences", methods=["GET", "POST"], endpoint="preferences")
+@login_required
+def preferences_page():
+    """How the reader wants each kind of notice; the form sends every kind, so saving stores them all."""
+    user = current_user._get_current_object()  # the audit records the row it changed, not the proxy
+    errors, chosen = {}, preferences.get_preferences(user)
+    if request.method == "POST":
+        submitted = {kind: request.form.get(kind, "") for kind in preferences.KINDS if kind in request.form}
+        try:
+            preferences.set_preferences(user, submitted, actor=user, now=utcnow())
+            flash(_("Đã lưu cách nhận thông báo."), "success")
+            return redirect(url_for("notifications.preferences"))
+        except InvalidInput as exc:
+            errors = exc.errors
+            chosen = {**chosen, **submitted}
+    return render_template(
+        "notifications/preferences.html",
+        kinds=preferences.KINDS,
+        channels=preferences.CHANNELS,
+        kind_labels=preferences.KIND_LABELS,
+        channel_labels=preferences.CHANNEL_LABELS,
+        chosen=chosen,
+        errors=errors,
+        mail_enabled=mail.enabled(),
+        digest_hour=current_app.config["DIGEST_HOUR"],
+    ), (422 if errors else 200)

@@ -5,7 +5,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -232,10 +231,15 @@ def apply_step(
         new_rows.append(row)
     db.session.flush()
     for row in new_rows:
-        add_job("task_opened", {"human_task_id": row.id}, at=now)
+        add_job("task_opened", {"human_task_id": row.id}, at=now, dossier_id=dossier.id)
     for notice in result.notices:
         if notice.kind == "task_reminder":
-            add_job("task_reminder", {"dossier_id": dossier.id, "task": notice.params.get("task")}, at=now)
+            add_job(
+                "task_reminder",
+                {"dossier_id": dossier.id, "task": notice.params.get("task")},
+                at=now,
+                dossier_id=dossier.id,
+            )
             audit.record(
                 "task.reminder_due", actor=None, at=now, dossier_id=dossier.id, details=dict(notice.params)
             )
@@ -247,7 +251,12 @@ def apply_step(
             dossier_id=dossier.id,
             details={"reason": dossier.status_reason} if dossier.status_reason else {},
         )
-        add_job("dossier_outcome", {"dossier_id": dossier.id, "status": dossier.status}, at=now)
+        add_job(
+            "dossier_outcome",
+            {"dossier_id": dossier.id, "status": dossier.status},
+            at=now,
+            dossier_id=dossier.id,
+        )
 
 
 def _pending_uploads_to_formdata(dossier, form, formdata, uploads, *, actor, now):
@@ -618,37 +627,6 @@ def add_comment(dossier_id: int, body: str, *, actor: User, now: datetime) -> Co
     audit.record("comment.added", actor=actor, at=now, dossier_id=dossier.id, obj=comment)
     commit()
     return comment
-
-
-def fire_due_timers(*, now: datetime) -> int:
-    """Advance every dossier whose earliest timer is due; each dossier is its own transaction."""
-    due = db.session.scalars(
-        select(Dossier.id).where(Dossier.next_timer_at.is_not(None), Dossier.next_timer_at <= now)
-    ).all()
-    fired = 0
-    for dossier_id in due:
-        dossier = db.session.scalars(select(Dossier).where(Dossier.id == dossier_id).with_for_update()).one()
-        if dossier.next_timer_at is None or dossier.next_timer_at > now or dossier.is_final:
-            rollback()
-            continue
-        definition = dossier.process_definition
-        try:
-            result = runtime().fire_due_timers(compiled_for(definition), dossier.state, now=now)
-        except WorkflowStepError as exc:
-            rollback()
-            current_app.logger.error("timer of dossier %s failed: %s", dossier_id, exc)
-            continue
-
-        def write(dossier=dossier, definition=definition, result=result):
-            audit.record("timer.fired", actor=None, at=now, dossier_id=dossier.id)
-            apply_step(dossier, definition, result, actor=None, now=now)
-
-        try:
-            save_step(write)
-            fired += 1
-        except Conflict:
-            continue
-    return fired
 
 
 def get_visible_dossier(dossier_id: int, user: User) -> Dossier:

@@ -5,8 +5,10 @@ from datetime import datetime
 from sqlalchemy import select, update
 
 from app.extensions import db
-from app.models import Dossier, HumanTask, Notification, RoleAssignment, User
+from app.models import OFFICIAL_ROLES, AdminUnit, Dossier, HumanTask, Notification, RoleAssignment, User
+from app.services import mail, preferences
 from app.services.jurisdiction import DESK_ROLES
+from app.services.outbox import add_job
 from app.services.uow import commit
 
 
@@ -35,22 +37,32 @@ def eligible_users(task: HumanTask) -> list[User]:
 def _notify(
     user: User, kind: str, dedupe_key: str, params: dict, *, now: datetime, dossier_id=None, task_id=None
 ) -> bool:
+    """One notice for ``user`` (never twice for the same key), and its e-mail job when the user asked for
+    this kind by e-mail; written in the job's transaction, so both exist or neither."""
     exists = db.session.scalar(
         select(Notification.id).where(Notification.user_id == user.id, Notification.dedupe_key == dedupe_key)
     )
     if exists:
         return False
-    db.session.add(
-        Notification(
-            user_id=user.id,
-            kind=kind,
-            params=params,
-            dedupe_key=dedupe_key,
-            dossier_id=dossier_id,
-            human_task_id=task_id,
-            created_at=now,
-        )
+    notification = Notification(
+        user_id=user.id,
+        kind=kind,
+        params=params,
+        dedupe_key=dedupe_key,
+        dossier_id=dossier_id,
+        human_task_id=task_id,
+        created_at=now,
     )
+    db.session.add(notification)
+    if user.email and mail.enabled() and preferences.channel_for(user, kind) == "email":
+        db.session.flush()
+        add_job(
+            "send_email",
+            {"notification_id": notification.id},
+            at=now,
+            dedupe_key=f"email:{notification.id}",
+            dossier_id=dossier_id,
+        )
     return True
 
 
@@ -70,7 +82,7 @@ def notify_task_opened(human_task_id: int, *, now: datetime) -> int:
         return 0
     params, kind = _task_params(task), "task_opened"
     if task.subject_id is not None and task.dossier.status == "returned":
-        kind = "task_returned"
+        kind = "dossier_returned"
         params["reason"] = task.dossier.status_reason
     return sum(
         _notify(
@@ -106,6 +118,58 @@ def notify_task_reminder(dossier_id: int, task_name: str, outbox_id: int, *, now
                 task_id=task.id,
             )
     return sent
+
+
+def _officials_of(unit_id: int) -> list[User]:
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(RoleAssignment, RoleAssignment.user_id == User.id)
+            .where(RoleAssignment.role.in_(OFFICIAL_ROLES), RoleAssignment.unit_id == unit_id, User.active)
+            .distinct()
+            .order_by(User.id)
+        )
+    )
+
+
+def notify_task_overdue(human_task_id: int, *, now: datetime) -> int:
+    """A task passed its due date: tell who holds it (or may take it), and the officials of the unit one
+    level up, so that someone follows it up. Each is told once."""
+    task = db.session.get(HumanTask, human_task_id)
+    if task is None or task.state != "open":
+        return 0
+    params = _task_params(task)
+    holders = [task.claimed_by] if task.claimed_by else eligible_users(task)
+    sent = sum(
+        _notify(
+            user,
+            "task_overdue",
+            f"task_overdue:{task.id}",
+            params,
+            now=now,
+            dossier_id=task.dossier_id,
+            task_id=task.id,
+        )
+        for user in holders
+    )
+    ancestors = [int(part) for part in task.unit_path.strip("/").split("/")]
+    if len(ancestors) < 2:
+        return sent
+    above = ancestors[-2]
+    escalated = {**params, "escalated_to": above, "unit_name": db.session.get(AdminUnit, task.unit_id).name}
+    return sent + sum(
+        _notify(
+            user,
+            "task_overdue",
+            f"task_escalated:{task.id}",
+            escalated,
+            now=now,
+            dossier_id=task.dossier_id,
+            task_id=task.id,
+        )
+        for user in _officials_of(above)
+        if user.id not in {holder.id for holder in holders}
+    )
 
 
 def notify_dossier_outcome(dossier_id: int, *, now: datetime) -> int:

@@ -1,14 +1,24 @@
 """The form builder in a real browser: an admin builds a small form with two scored criteria (fields
 added, one dragged into place, a condition set by picking), previews and scores it, publishes it, and
-the preview works on a phone; a label holding a script shows as text and never runs."""
+the preview works on a phone; a label, a help text or a choice holding a script, quotes or ``{{ }}``
+shows as text and never runs, in the builder, its preview, the task page and the dossier page."""
+
+import io
+import json
+import re
 
 import pytest
 from playwright.sync_api import Page, expect
+
+from tests.procedure_factory import FORMS, TITLE, package_files, zip_bytes
 
 pytestmark = pytest.mark.browser
 
 PHONE = {"width": 375, "height": 812}
 PWNED = "<script>window.pwned=1</script>"
+# Choice labels: a script element, quotes that would close an attribute, and a template expression.
+SCRIPT_CHOICE = "<script>window.pwned=3</script> Có"
+QUOTED_CHOICE = '"\'><img src=x onerror="window.pwned=4"> {{ 7*7 }}'
 
 
 def log_in(page: Page, username: str = "demo-admin", password: str = "demo1234") -> None:
@@ -159,3 +169,116 @@ def test_a_script_in_a_label_shows_as_text_and_never_runs(page: Page):
     expect(page.locator("body[data-builder-ready]")).to_be_attached()
     expect(preview.locator("label[for=f-text]")).to_contain_text(PWNED)
     assert page.evaluate("window.pwned") is None
+
+
+def assert_nothing_injected(page: Page, *scopes) -> None:
+    """No element the hostile text would have made, anywhere on the page or in the given parts of it, and
+    no script of theirs has run."""
+    assert page.locator("img[src=x], img[onerror]").count() == 0
+    for scope in scopes:
+        assert scope.locator("script, img").count() == 0
+    assert page.evaluate("window.pwned") is None
+
+
+def test_hostile_choice_labels_show_as_text_in_the_builder_and_its_preview(page: Page):
+    page.on("dialog", lambda dialog: dialog.accept())
+    log_in(page)
+    create_form(page, "lua_chon_doc")
+    add_field(page, "choice")
+    set_value(page, "b-fields-0-name", "decision")
+    page.locator("#b-fields-0-label-vi").fill("Kết quả")
+    set_value(page, "b-fields-0-choices-0--value", "accept")
+    page.locator("#b-fields-0-choices-0-label-vi").fill(SCRIPT_CHOICE)
+    page.get_by_test_id("field-card").first.locator("[data-action=add-choice]").click()
+    set_value(page, "b-fields-0-choices-1--value", "odd")
+    page.locator("#b-fields-0-choices-1-label-vi").fill(QUOTED_CHOICE)
+    # A condition picked on the choice: the builder lists the choices by their labels.
+    add_field(page, "textarea")
+    set_value(page, "b-fields-1-name", "comment")
+    page.locator("#b-fields-1-required-if").select_option("decision")
+
+    fields = page.get_by_test_id("field-list")
+    preview = page.get_by_test_id("preview")
+
+    def check_shown_as_text() -> None:
+        for label in (SCRIPT_CHOICE, QUOTED_CHOICE):
+            expect(fields.locator("label").filter(has_text=label)).to_have_count(1)
+            expect(preview.locator("[data-field=decision] label").filter(has_text=label)).to_have_count(1)
+        expect(preview.locator("[data-field=decision]")).not_to_contain_text("49")
+        assert_nothing_injected(page, fields, preview)
+
+    check_shown_as_text()
+    # Picked in the condition and in the preview, checked by the server, and drawn again.
+    fields.get_by_label(QUOTED_CHOICE, exact=True).check()
+    preview.get_by_label(QUOTED_CHOICE, exact=True).check()
+    preview.get_by_test_id("preview-score").click()
+    expect(preview.get_by_test_id("preview-result")).to_be_visible()
+    expect(preview.get_by_label(QUOTED_CHOICE, exact=True)).to_be_checked()
+    check_shown_as_text()
+
+    page.get_by_test_id("save-draft").click()
+    expect(page.get_by_test_id("builder-status")).to_contain_text("Đã lưu bản nháp")
+    page.reload()
+    expect(page.locator("body[data-builder-ready]")).to_be_attached()
+    folded = page.locator("[data-action=toggle][aria-expanded=false]")
+    while folded.count():
+        folded.first.click()
+    expect(fields.get_by_label(QUOTED_CHOICE, exact=True)).to_be_checked()
+    check_shown_as_text()
+
+
+HOSTILE_REPORT = {
+    **FORMS["books_report"],
+    "fields": [
+        *FORMS["books_report"]["fields"],
+        {
+            "name": "kind",
+            "type": "choice",
+            "required": True,
+            "label": {"vi": "Loại sách", "en": "Kind"},
+            "choices": [
+                {"value": "script", "label": {"vi": SCRIPT_CHOICE, "en": SCRIPT_CHOICE}},
+                {"value": "quoted", "label": {"vi": QUOTED_CHOICE, "en": QUOTED_CHOICE}},
+            ],
+        },
+        {
+            "name": "places",
+            "type": "multichoice",
+            "label": {"vi": "Nơi đọc", "en": "Where"},
+            "choices": [
+                {"value": "home", "label": {"vi": QUOTED_CHOICE, "en": QUOTED_CHOICE}},
+                {"value": "library", "label": {"vi": SCRIPT_CHOICE, "en": SCRIPT_CHOICE}},
+            ],
+        },
+    ],
+}
+
+
+def test_hostile_choice_labels_show_as_text_on_the_task_and_dossier_pages(page: Page, api):
+    report = json.dumps(HOSTILE_REPORT, ensure_ascii=False).encode()
+    package = zip_bytes(package_files(**{"forms/books_report.json": report}))
+    uploaded = api.post("demo-admin", "/procedures", data={"package": (io.BytesIO(package), "goi.zip")})
+    assert uploaded.status_code == 201, uploaded.get_json()
+    dossier = api.post("demo-household", "/dossiers", json={"title": TITLE, "year": 2026}).get_json()
+    task = api.task_for("demo-household", dossier["id"], "report_books")
+    log_in(page, "demo-household")
+    page.goto(f"/tasks/{task['id']}")
+
+    form = page.locator("form").filter(has=page.locator("[data-field=kind]"))
+    for name in ("kind", "places"):
+        for label in (SCRIPT_CHOICE, QUOTED_CHOICE):
+            expect(form.locator(f"[data-field={name}] label").filter(has_text=label)).to_have_count(1)
+        expect(form.locator(f"[data-field={name}]")).not_to_contain_text("49")
+    assert_nothing_injected(page, form)
+
+    page.locator("#f-books").fill("14")
+    form.locator("[data-field=kind]").get_by_label(QUOTED_CHOICE, exact=True).check()
+    form.locator("[data-field=places]").get_by_label(SCRIPT_CHOICE, exact=True).check()
+    page.get_by_test_id("submit-task").click()
+    expect(page).to_have_url(re.compile(r"/dossiers/\d+$"))
+
+    # The dossier page shows the answers by their labels, as text.
+    step = page.get_by_test_id("step-report_books")
+    expect(step).to_contain_text(QUOTED_CHOICE)
+    expect(step).to_contain_text(SCRIPT_CHOICE)
+    assert_nothing_injected(page, step)

@@ -85,7 +85,7 @@ def _as(case, role: str, swapped: dict):
 
 def _role_for(path: str) -> str:
     """Whom an operation serves (the examples and coverage phases bypass the hook and go as them)."""
-    if path.startswith(("/procedures", "/forms", "/audit")) or path.endswith("/migrate"):
+    if path.startswith(("/procedures", "/forms", "/audit", "/incidents")) or path.endswith("/migrate"):
         return "demo-admin"
     if path.startswith("/tasks"):
         return "demo-commune"
@@ -102,7 +102,7 @@ def app(make_app):
 def world(app, client):
     """Tokens for the roles, a dossier at the commune's step, and the ids, keys and versions that exist."""
     from app.extensions import db
-    from app.models import ApiToken, Dossier, HumanTask, User, utcnow
+    from app.models import ApiToken, Dossier, HumanTask, Notification, OutboxMessage, User, utcnow
 
     with app.app_context():
         for username in ROLES:
@@ -124,10 +124,27 @@ def world(app, client):
         for prefix in ("/forms", "/procedures")
     }
     with app.app_context():
+        # An incident to list and retry: a job out of attempts (its task is gone, so a retry ends it).
+        db.session.add(
+            OutboxMessage(
+                kind="task_opened",
+                payload={"human_task_id": 999_999},
+                status="failed",
+                attempts=5,
+                last_error="ValueError: a test incident",
+                created_at=utcnow(),
+                processed_at=utcnow(),
+            )
+        )
+        db.session.commit()
         existing = {
             "id": {
                 "/tasks": list(db.session.scalars(db.select(HumanTask.id))),
                 "/dossiers": list(db.session.scalars(db.select(Dossier.id))),
+                "/notifications": list(db.session.scalars(db.select(Notification.id))),
+                "/incidents": list(
+                    db.session.scalars(db.select(OutboxMessage.id).where(OutboxMessage.status == "failed"))
+                ),
             },
             "key": {prefix: [item["key"] for item in items] for prefix, items in libraries.items()},
             "version": {

@@ -65,6 +65,7 @@ def test_a_failing_notification_job_keeps_the_step_and_is_retried(app, api, monk
     def failing(*args, **kwargs):
         raise RuntimeError("máy chủ thư không phản hồi")
 
+    app.config["JOB_RETRY_SECONDS"] = 0  # retried at the next sweep rather than after a wait
     monkeypatch.setattr(notifications, "notify_task_opened", failing)
     dossier_id = api.open_dossier()
     api.complete("demo-household", dossier_id, "self_report", self_report())

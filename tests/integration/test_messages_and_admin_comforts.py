@@ -53,7 +53,7 @@ def open_task_id(app, dossier_id: int, name: str) -> int:
 def test_a_return_tells_the_household_the_reason_in_the_notice(app, api, web):
     dossier_id = walk(api, to="commune_scoring")
     api.complete("demo-commune", dossier_id, "commune_scoring", commune_return(RETURN_NOTE))
-    returned = notifications(app, "demo-household", "task_returned")
+    returned = notifications(app, "demo-household", "dossier_returned")
     assert len(returned) == 1 and returned[0].params["reason"] == RETURN_NOTE
     web.login("demo-household")
     page = text(web.get("/notifications"))

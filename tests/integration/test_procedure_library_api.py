@@ -156,7 +156,7 @@ HOSTILE = {
     ),
     "doctype": (
         package_files(
-            **{"process.bpmn": BPMN.replace("?>", "?><!DOCTYPE x [<!ELEMENT x ANY>]>", 1).encode()}
+            **{"process.bpmn": BPMN.replace("?>", "?>\n<!DOCTYPE x [<!ELEMENT x ANY>]>", 1).encode()}
         ),
         "process.bpmn",
         None,
@@ -165,7 +165,7 @@ HOSTILE = {
         package_files(
             **{
                 "process.bpmn": BPMN.replace(
-                    "?>", '?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/hostname">]>', 1
+                    "?>", '?>\n<!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/hostname">]>', 1
                 ).encode()
             }
         ),
@@ -176,7 +176,7 @@ HOSTILE = {
         package_files(
             **{
                 "decision.dmn": DMN.replace(
-                    "?>", '?><!DOCTYPE d [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;">]>', 1
+                    "?>", '?>\n<!DOCTYPE d [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;">]>', 1
                 ).encode()
             }
         ),
@@ -221,8 +221,8 @@ HOSTILE = {
     ),
     "missing_dmn_id": (
         _with_bpmn('camunda:decisionRef="ngoi_sao_decision"', 'camunda:decisionRef="khong_co"'),
-        None,
-        None,
+        "process.bpmn",
+        "decide_star",
     ),
     "twenty_mb_file": (
         package_files(**{"process.bpmn": BPMN.encode() + b" " * 20_000_000}),
@@ -235,9 +235,26 @@ HOSTILE = {
 }
 
 
+def _line_of(text: str, needle: str) -> int:
+    assert text.count(needle) == 1, needle
+    return text[: text.index(needle)].count("\n") + 1
+
+
+# The line each refusal must name, where the check can know it: the DOCTYPE's own line (the cases above
+# put it on line 2), the line where libxml2 gave up, the line where the offending element is written.
+HOSTILE_LINES = {
+    "doctype": 2,
+    "external_entity": 2,
+    "entity_expansion": 2,
+    "malformed_xml": _line_of(BPMN, "</bpmn:definitions>"),
+    "missing_dmn_id": _line_of(BPMN, 'id="decide_star"'),
+}
+
+
 @pytest.mark.parametrize("case", sorted(HOSTILE))
 def test_a_hostile_package_is_refused_located_and_nothing_is_stored(app, api, case):
     package, file, element = HOSTILE[case]
+    line = HOSTILE_LINES.get(case)
     api.token("demo-admin")  # issuing the token is audited; count after it
     before = stored_counts(app)
     response = upload(api, package)
@@ -249,7 +266,20 @@ def test_a_hostile_package_is_refused_located_and_nothing_is_stored(app, api, ca
         assert any(e["file"] == file for e in errors), errors
     if element is not None:
         assert any(e["element"] == element for e in errors), errors
+    if line is not None:
+        located = [e for e in errors if (e["file"], e["line"]) == (file, line)]
+        assert located and (element is None or any(e["element"] == element for e in located)), errors
     assert stored_counts(app) == before
+
+
+def test_a_missing_dmn_id_is_named_in_vietnamese_at_its_task(api):
+    """SpiffWorkflow reports a missing decision in English; the admin reads it in Vietnamese."""
+    package = _with_bpmn('camunda:decisionRef="ngoi_sao_decision"', 'camunda:decisionRef="khong_co"')
+    (error,) = upload(api, package).get_json()["errors"]
+    assert error["element"] == "decide_star" and error["file"] == "process.bpmn"
+    assert "No DMN" not in error["message"] and "Available" not in error["message"]
+    assert "khong_co" in error["message"] and "ngoi_sao_decision" in error["message"]
+    assert "bảng quyết định" in error["message"]
 
 
 def test_a_missing_package_field_is_a_clear_422(api):

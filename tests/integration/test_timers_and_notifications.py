@@ -53,7 +53,7 @@ def test_every_eligible_official_is_notified_when_a_task_opens(app_ctx):
 def test_reminder_fires_after_the_configured_days_and_notifies_the_commune(app_ctx):
     from app.extensions import db
     from app.models import AuditEvent, Dossier, utcnow
-    from app.services.dossiers import fire_due_timers
+    from app.services.timers import plan_due_timers
 
     start = utcnow().replace(microsecond=0)
     dossier = _open_and_submit(app_ctx, start)
@@ -61,10 +61,10 @@ def test_reminder_fires_after_the_configured_days_and_notifies_the_commune(app_c
     assert dossier.next_timer_at == start + timedelta(days=10)
     commune_task = next(t for t in dossier.tasks if t.state == "open")
 
-    assert fire_due_timers(now=start + timedelta(days=9, hours=23)) == 0
+    assert plan_due_timers(now=start + timedelta(days=9, hours=23)) == 0
     assert _notifications(db, "demo-commune", "task_reminder") == []
 
-    assert fire_due_timers(now=start + timedelta(days=10, minutes=1)) == 1
+    assert plan_due_timers(now=start + timedelta(days=10, minutes=1)) == 1
     reminders = _notifications(db, "demo-commune", "task_reminder")
     assert len(reminders) == 1
     assert reminders[0].human_task_id == commune_task.id
@@ -77,14 +77,15 @@ def test_reminder_fires_after_the_configured_days_and_notifies_the_commune(app_c
     ).all()
     assert "timer.fired" in actions and "task.reminder_due" in actions
 
-    assert fire_due_timers(now=start + timedelta(days=30)) == 0
+    assert plan_due_timers(now=start + timedelta(days=30)) == 0
     assert len(_notifications(db, "demo-commune", "task_reminder")) == 1
 
 
 def test_reminder_goes_to_the_official_who_claimed_the_task(app_ctx):
     from app.extensions import db
     from app.models import utcnow
-    from app.services.dossiers import claim_task, fire_due_timers
+    from app.services.dossiers import claim_task
+    from app.services.timers import plan_due_timers
     from tests.helpers import make_official
 
     start = utcnow()
@@ -92,7 +93,7 @@ def test_reminder_goes_to_the_official_who_claimed_the_task(app_ctx):
     dossier = _open_and_submit(app_ctx, start)
     task = next(t for t in dossier.tasks if t.state == "open")
     claim_task(task.id, actor=_user(db, "can-bo-xa-2"), now=start)
-    fire_due_timers(now=start + timedelta(days=11))
+    plan_due_timers(now=start + timedelta(days=11))
     assert len(_notifications(db, "can-bo-xa-2", "task_reminder")) == 1
     assert _notifications(db, "demo-commune", "task_reminder") == []
 

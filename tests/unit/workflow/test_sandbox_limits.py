@@ -253,6 +253,9 @@ def test_methods_up_to_the_limit_work(environment, expression, data, expected):
         ("(0).to_bytes(1000001)", {}, "to_bytes()"),
         ("str.rjust('a', 1000001)", {}, "rjust()"),
         ("str.join('-', xs)", {"xs": ["x" * 333_333] * 3}, "join()"),
+        # bool.to_bytes is int.to_bytes: reached through the subclass on a plain int, still guarded.
+        ("bool.to_bytes(0, 1000001)", {}, "to_bytes()"),
+        ("bool.to_bytes(True, 1000001)", {}, "to_bytes()"),
     ],
 )
 def test_methods_past_the_limit_are_refused(environment, expression, data, operation):
@@ -267,6 +270,7 @@ def test_methods_past_the_limit_are_refused(environment, expression, data, opera
         ("'abc'.replace(1, 'x')", "argument 1 must be str"),
         # Through the type, on an object of another type: Python's own complaint, about that object.
         ("str.rjust(5, 'x')", "doesn't apply to a 'int' object"),
+        ("str.join(b'-', ['a'])", "doesn't apply to a 'bytes' object"),
     ],
 )
 def test_bad_arguments_get_pythons_own_error(environment, expression, message):

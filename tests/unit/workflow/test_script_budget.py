@@ -75,11 +75,14 @@ def at_commune(proc):
 
 
 def stopped(call, element, budget=BUDGET):
-    """Run ``call``; it must fail as a WorkflowStepError naming ``element``, within the budget."""
-    started = time.monotonic()
+    """Run ``call``; it must fail as a WorkflowStepError naming ``element``, within the budget.
+
+    The budget is the thread's processor time, so that is what is measured: wall time on a loaded
+    machine includes waiting for a core, which the budget rightly does not charge."""
+    started = time.thread_time()
     with pytest.raises(WorkflowStepError) as info:
         call()
-    elapsed = time.monotonic() - started
+    elapsed = time.thread_time() - started
     assert elapsed < budget + SLACK, elapsed
     assert f"'{element}'" in str(info.value)
     assert isinstance(info.value.__cause__, ScriptBudgetExceeded)
@@ -349,10 +352,10 @@ def test_code_run_outside_an_engine_step_gets_a_budget_of_its_own(monkeypatch):
     monkeypatch.setattr(sandbox, "DEFAULT_STEP_BUDGET_SECONDS", BUDGET)
     environment = make_script_engine().environment
     assert environment.evaluate("1 + 1", {}) == 2
-    started = time.monotonic()
+    started = time.thread_time()
     with pytest.raises(ScriptBudgetExceeded):
         environment.execute("while True: pass", {})
-    assert time.monotonic() - started < BUDGET + SLACK
+    assert time.thread_time() - started < BUDGET + SLACK
     # Each call has its own budget; the next one is not charged for the last.
     assert environment.evaluate("sum(range(10))", {}) == 45
 
