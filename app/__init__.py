@@ -76,19 +76,27 @@ def create_app(config: dict | None = None) -> Flask:
     from app.api import bp as api_bp
     from app.auth import bp as auth_bp
     from app.cli import register_cli
+    from app.decisions import bp as decisions_bp
+    from app.documents import bp as documents_bp
     from app.dossiers import bp as dossiers_bp
     from app.errors import register_error_handlers
     from app.inbox import bp as inbox_bp
     from app.jobs import init_jobs
     from app.notifications import bp as notifications_bp
+    from app.reports import bp as reports_bp
     from app.requests import init_request_limits
     from app.services.procedures import init_runtime
+    from app.verify import bp as verify_bp
     from app.web import register_template_helpers
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(inbox_bp)
     app.register_blueprint(dossiers_bp)
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(reports_bp)
+    app.register_blueprint(decisions_bp)
+    app.register_blueprint(documents_bp, url_prefix="/documents")
+    app.register_blueprint(verify_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)

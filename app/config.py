@@ -109,8 +109,12 @@ def default_config() -> dict:
       (default 30).
     - ``JOB_LEASE_SECONDS``: how long a worker may hold a job; a job whose worker died runs again after
       this (default 300).
+    - ``DOCUMENT_JOB_SECONDS``: how long one certificate-making job works before it hands the rest of a
+      decision to a new job (default a third of ``JOB_LEASE_SECONDS``).
+    - ``VERIFY_RATE_LIMIT``: look-ups of the public certificate check page per address (``60 per minute``).
     """
     data_dir = Path(_env("DATA_DIR", str(PROJECT_ROOT / "data"))).resolve()
+    job_lease = float(_env("JOB_LEASE_SECONDS", "300"))
     max_evidence = _env_int("MAX_EVIDENCE_BYTES", 10 * 1024 * 1024)
     return {
         "DATA_DIR": str(data_dir),
@@ -157,5 +161,7 @@ def default_config() -> dict:
         "WORKER_TICK_SECONDS": float(_env("WORKER_TICK_SECONDS", "30")),
         "JOB_MAX_ATTEMPTS": _env_int("JOB_MAX_ATTEMPTS", 5),
         "JOB_RETRY_SECONDS": float(_env("JOB_RETRY_SECONDS", "30")),
-        "JOB_LEASE_SECONDS": float(_env("JOB_LEASE_SECONDS", "300")),
+        "JOB_LEASE_SECONDS": job_lease,
+        "DOCUMENT_JOB_SECONDS": float(_env("DOCUMENT_JOB_SECONDS", str(job_lease / 3))),
+        "VERIFY_RATE_LIMIT": _env("VERIFY_RATE_LIMIT", "60 per minute"),
     }

@@ -59,6 +59,15 @@ ACTION = {
     "unit.villages_added": _l("Thêm thôn, tổ dân phố"),
     "session.started": _l("Bắt đầu phiên đăng nhập"),
     "session.ended": _l("Kết thúc phiên đăng nhập"),
+    "decision.documents_generated": _l("Tạo văn bản quyết định và giấy chứng nhận"),
+    "target.set": _l("Đặt chỉ tiêu của tỉnh"),
+    "target.removed": _l("Xoá chỉ tiêu của tỉnh"),
+    "decision.drafted": _l("Lập dự thảo quyết định"),
+    "decision.updated": _l("Sửa dự thảo quyết định"),
+    "decision.deleted": _l("Xóa dự thảo quyết định"),
+    "decision.issued": _l("Ban hành quyết định"),
+    "decision.listed": _l("Có tên trong quyết định được ban hành"),
+    "decision.revoked": _l("Thu hồi quyết định"),
 }
 NOTIFICATION = {
     "task_opened": _l("Có công việc mới: %(task)s – hồ sơ %(code)s (%(subject)s)"),

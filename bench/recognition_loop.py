@@ -1,4 +1,4 @@
-"""Benchmark of the recognition loop: N dossiers from opening to city commendation.
+"""Benchmark of the recognition loop: N dossiers from opening to the city's recognition decision.
 
 Run from the project root::
 
@@ -49,7 +49,7 @@ STEPS = (
         "city_commendation",
         "city",
         {
-            "commendation": "giay_khen",
+            "decision": "approve",
             "decision_number": "123/QĐ-HĐTĐKT",
             "decision_date": "2026-12-20",
             "signer": "Nguyễn Văn Chủ tịch",

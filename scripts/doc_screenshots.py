@@ -102,7 +102,7 @@ def walk(api: Api, household: str, commune: str, district: str, *, year: int, to
             "city_commendation",
             "demo-city",
             {
-                "commendation": "giay_khen",
+                "decision": "approve",
                 "decision_number": "123/QĐ-HĐTĐKT",
                 "decision_date": f"{year}-12-20",
                 "signer": "Nguyễn Văn Chủ tịch",

@@ -146,3 +146,58 @@ def at_commune_scoring(app, count: int, *, commune: str = "DEMO-AH", points=lamb
             submit_task(task.id, answers, actor=owner, now=utcnow())
             ids.append(dossier.id)
         return ids
+
+
+def at_decision_step(app, count: int, *, commune: str = "DEMO-AH", year: int = YEAR) -> list[int]:
+    """``count`` dossiers of ``year`` waiting at the city's recognition decision (the four-level
+    procedure's step marked ``decides``), made through the services: as many new households as needed
+    are added to the commune's first village, handed to the demo-household account, and each dossier is
+    taken through self-assessment, commune scoring and district verification by the demo officials."""
+    from sqlalchemy import func, select
+
+    from app.extensions import db
+    from app.models import AdminUnit, Subject, User, utcnow
+    from app.services.dossiers import open_dossier, submit_task
+    from forms import MultiDict
+
+    commune_officer, district_officer = OFFICIALS_OF[commune]
+    with app.app_context():
+        users = {
+            u.username: u
+            for u in db.session.scalars(
+                select(User).where(User.username.in_(("demo-household", commune_officer, district_officer)))
+            )
+        }
+        owner = users["demo-household"]
+        commune_id = db.session.scalar(select(AdminUnit.id).where(AdminUnit.code == commune))
+        village = db.session.scalar(
+            select(AdminUnit).where(AdminUnit.parent_id == commune_id).order_by(AdminUnit.code)
+        )
+        # Numbered after the ones an earlier call made: a test may call it more than once.
+        start = db.session.scalar(select(func.count(Subject.id)).where(Subject.unit_id == village.id))
+        subjects = [
+            Subject(
+                code=f"{village.code}-D{start + index:04d}",
+                kind="household",
+                name=f"Hộ ông Nguyễn Văn Thử {start + index}",
+                unit=village,
+                account_id=owner.id,
+            )
+            for index in range(count)
+        ]
+        db.session.add_all(subjects)
+        db.session.commit()
+
+        def step(dossier, actor, data):
+            task = next(t for t in dossier.tasks if t.state == "open")
+            answers = MultiDict({name: str(value) for name, value in data.items()})
+            return submit_task(task.id, answers, actor=actor, now=utcnow())
+
+        ids = []
+        for subject in subjects:
+            dossier = open_dossier(subject, TITLE, year, actor=owner, now=utcnow())
+            dossier = step(dossier, owner, self_report())
+            dossier = step(dossier, users[commune_officer], commune_accept())
+            dossier = step(dossier, users[district_officer], district("approve"))
+            ids.append(dossier.id)
+        return ids

@@ -31,9 +31,12 @@ def district(decision: str = "approve", reason: str | None = None) -> dict:
     return data
 
 
-def city() -> dict:
+def city(decision: str = "approve", reason: str | None = None) -> dict:
+    """The city's recognition decision (the four-level procedure's ``city_commendation`` step)."""
+    if decision != "approve":
+        return {"decision": decision, "reason": reason or "Chưa đủ điều kiện công nhận"}
     return {
-        "commendation": "giay_khen",
+        "decision": "approve",
         "decision_number": "123/QĐ-HĐTĐKT",
         "decision_date": "2026-12-20",
         "signer": "Nguyễn Văn Chủ tịch",

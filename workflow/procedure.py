@@ -189,6 +189,9 @@ def _manifest_problem(message: str) -> Problem:
 _SNAKE = re.compile(r"[a-z][a-z0-9_]{0,63}")
 _CODE_PREFIX = re.compile(r"[A-Z][A-Z0-9]{0,7}")
 SCORE_KINDS = ("self", "official")
+# What a decision that completes a task decides: only recognition runs through a workflow step
+# (commendation is a separate act over dossiers already recognised, with no step of its own).
+DECIDES_KINDS = ("recognition",)
 
 
 def scoring_tasks(manifest: dict) -> dict[str, str]:
@@ -203,6 +206,26 @@ def decision_tasks(manifest: dict) -> frozenset[str]:
     return frozenset(
         name for name, entry in manifest.get("tasks", {}).items() if entry.get("decision") is True
     )
+
+
+def decides_tasks(manifest: dict) -> dict[str, dict]:
+    """The user tasks the manifest marks ``"decides": {"kind", "answers"}``: a decision issued with its
+    annexed list completes each listed dossier's task with ``answers``, instead of one click per dossier."""
+    return {
+        name: entry["decides"]
+        for name, entry in manifest.get("tasks", {}).items()
+        if isinstance(entry, dict) and isinstance(entry.get("decides"), dict)
+    }
+
+
+def _decides_error(task_id: str, decides) -> str | None:
+    if not isinstance(decides, dict) or decides.get("kind") not in DECIDES_KINDS:
+        return f"tasks '{task_id}': 'decides.kind' chỉ nhận {', '.join(map(repr, DECIDES_KINDS))}"
+    if not isinstance(decides.get("answers"), dict) or not decides["answers"]:
+        return (
+            f"tasks '{task_id}': 'decides.answers' phải là đối tượng trường → giá trị mà quyết định điền vào"
+        )
+    return None
 
 
 def bulk_tasks(manifest: dict) -> frozenset[str]:
@@ -264,6 +287,11 @@ def _check_tasks(tasks) -> list[str]:
         elif entry.get("bulk") and entry.get("scores"):
             # Scores are judged per dossier: one answer for many would score them all alike.
             errors.append(f"tasks '{task_id}': nhiệm vụ chấm điểm ('scores') không thể khai báo 'bulk'")
+        elif "decides" in entry and _decides_error(task_id, entry["decides"]):
+            errors.append(_decides_error(task_id, entry["decides"]))
+        elif entry.get("decides") and entry.get("scores"):
+            # The same reason: one decision's answers cannot stand for each dossier's own scores.
+            errors.append(f"tasks '{task_id}': nhiệm vụ chấm điểm ('scores') không thể khai báo 'decides'")
     kinds = [entry.get("scores") for entry in tasks.values() if isinstance(entry, dict)]
     errors.extend(
         f"chỉ một nhiệm vụ được khai báo 'scores': '{kind}'" for kind in SCORE_KINDS if kinds.count(kind) > 1

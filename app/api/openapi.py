@@ -431,8 +431,25 @@ def openapi_document(config: Mapping) -> dict:
             **_audit_paths(operation),
             **_notification_paths(operation),
             **_incident_paths(operation),
+            **_decision_paths(operation),
+            **_document_paths(operation),
+            **_report_paths(operation),
         },
     }
+
+
+def _decision_paths(operation: _Operations) -> dict:
+    # Imported here: that module builds on the helpers above.
+    from app.api.decisions_openapi import decision_paths
+
+    return decision_paths(operation)
+
+
+def _report_paths(operation: _Operations) -> dict:
+    # Imported here: that module builds on the helpers above.
+    from app.api.reports_openapi import report_paths
+
+    return report_paths(operation)
 
 
 def _core_paths(operation: _Operations, config: Mapping) -> dict:
@@ -1446,6 +1463,55 @@ def _incident_paths(operation: _Operations) -> dict:
                     **admins_only,
                 },
                 parameters=(ID_PARAMETER,),
+            )
+        },
+    }
+
+
+def _document_paths(operation: _Operations) -> dict:
+    """A decision's PDF and a dossier's certificate: made by a background job after issuing, so both are a
+    404 until the job has made them."""
+    pdf = {
+        "description": "The PDF",
+        "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+    }
+    return {
+        "/decisions/{id}/document": {
+            "get": operation(
+                "The decision with its annexed list, as PDF",
+                {
+                    "200": pdf,
+                    "404": _error(
+                        "Unknown, a draft, outside the caller's jurisdiction, or not generated yet (all "
+                        "answer 404, so nothing leaks)"
+                    ),
+                },
+                parameters=(ID_PARAMETER,),
+                description=(
+                    "Officials of the issuing unit, of the units under it and above it, and administrators. "
+                    "A revoked decision's PDF stays as it was issued."
+                ),
+            )
+        },
+        "/dossiers/{id}/certificate": {
+            "get": operation(
+                "The dossier's certificate (Giấy công nhận, or Giấy khen with kind=commendation), as PDF",
+                {
+                    "200": pdf,
+                    "404": _error(
+                        "Unknown or outside the caller's jurisdiction, no decision of that kind that stands "
+                        "lists the dossier, or its certificate is not generated yet"
+                    ),
+                    "422": _json(_ref("ValidationErrors"), "kind is not recognition or commendation"),
+                },
+                parameters=(
+                    ID_PARAMETER,
+                    _query("kind", {"type": "string", "enum": ["recognition", "commendation"]}),
+                ),
+                description=(
+                    "The household fetches its own, officials those of dossiers they see. From the newest "
+                    "issued decision of the kind; a revoked decision's certificate is no longer served."
+                ),
             )
         },
     }

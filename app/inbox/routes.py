@@ -17,6 +17,8 @@ from app.inbox.query import (
 )
 from app.labels import localized
 from app.models import OFFICIAL_ROLES, AdminUnit, Dossier, HumanTask, utcnow
+from app.reports.dashboard import home_dashboard
+from app.reports.routes import local_today
 from app.services.bulk import (
     MAX_TASKS,
     BulkRefused,
@@ -114,6 +116,7 @@ def index():
         # Carried to each task page, for its previous / next links and the way back to this list.
         view=view_context(args),
         max_selected=MAX_TASKS,
+        dashboard=home_dashboard(current_user, now=now, year=local_today().year),
     )
 
 

@@ -1,3 +1,4 @@
+from app.models.decision import DECISION_KINDS, DECISION_STATUSES, Decision, DecisionEntry, Target
 from app.models.dossier import (
     DOSSIER_STATUSES,
     FINAL_STATUSES,
@@ -29,6 +30,11 @@ from app.models.user import (
 )
 
 __all__ = [
+    "DECISION_KINDS",
+    "DECISION_STATUSES",
+    "Decision",
+    "DecisionEntry",
+    "Target",
     "APPLICANT_ROLES",
     "DOSSIER_STATUSES",
     "FINAL_STATUSES",

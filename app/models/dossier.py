@@ -14,7 +14,12 @@ FINAL_STATUSES = ("recognized", "not_recognized", "rejected")
 
 class Dossier(db.Model):
     __tablename__ = "dossier"
-    __table_args__ = (db.UniqueConstraint("subject_id", "title", "year"),)
+    __table_args__ = (
+        db.UniqueConstraint("subject_id", "title", "year"),
+        # The progress report counts a title's dossiers of one year by village and status under a
+        # unit's path, from the index alone.
+        db.Index("ix_dossier_report", "title", "year", "unit_path", "unit_id", "status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(db.String(32), unique=True)

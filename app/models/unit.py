@@ -44,6 +44,8 @@ class Subject(db.Model):
     """Who applies for a title: a household, citizen, clan, village community or unit."""
 
     __tablename__ = "subject"
+    # The report's base: subjects of a kind counted by village.
+    __table_args__ = (db.Index("ix_subject_kind_unit", "kind", "unit_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(db.String(64), unique=True)

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.browser
 
 PHONE = {"width": 375, "height": 812}
 SHIPPED = "gia_dinh_hoc_tap"
-RENAMED = "Khen thưởng và cấp giấy công nhận"
+RENAMED = "Công nhận và cấp giấy công nhận"
 UNQUOTED = 'biểu thức hẹn giờ là Python, cần đặt trong ngoặc kép: "P10D"'
 
 
@@ -106,7 +106,7 @@ def test_admin_renames_a_task_adds_a_timer_validates_and_deploys_version_2(app, 
         assert "&#34;P5D&#34;" in xml or '"P5D"' in xml
         assert deployed.manifest["tasks"]["city_commendation"]["label"] == {
             "vi": RENAMED,
-            "en": "City commendation",
+            "en": "City recognition decision",
         }
         assert deployed.deployed_by_id is not None
 

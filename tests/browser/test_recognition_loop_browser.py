@@ -215,17 +215,19 @@ def test_each_demo_account_walks_one_dossier_from_self_report_to_commendation(
     claim_and_open(page, code, "Thẩm định cấp huyện")
     page.locator("#f-decision-approve").check()
     submit_task(page, dossier_id, "Thẩm định cấp huyện")
-    expect(page.get_by_test_id("current-step")).to_contain_text("Khen thưởng cấp thành phố")
+    expect(page.get_by_test_id("current-step")).to_contain_text("Quyết định công nhận cấp thành phố")
     log_out(page)
 
-    # demo-city records the commendation.
+    # demo-city records the recognition decision (one dossier here; many at once: /decisions).
     log_in(page, "demo-city")
-    claim_and_open(page, code, "Khen thưởng cấp thành phố")
-    page.locator("#f-commendation-giay_khen").check()
+    page.goto("/decisions/candidates?kind=recognition")
+    expect(page.get_by_test_id("candidates")).to_contain_text(code)  # a decision could list it too
+    claim_and_open(page, code, "Quyết định công nhận cấp thành phố")
+    page.locator("#f-decision-approve").check()
     page.locator("#f-decision_number").fill("123/QĐ-HĐTĐKT")
     page.locator("#f-decision_date").fill("2026-12-20")
     page.locator("#f-signer").fill("Nguyễn Văn Chủ tịch")
-    submit_task(page, dossier_id, "Khen thưởng cấp thành phố")
+    submit_task(page, dossier_id, "Quyết định công nhận cấp thành phố")
     expect_status(page, "Được công nhận")
     log_out(page)
 
@@ -289,7 +291,7 @@ def test_each_demo_account_walks_one_dossier_from_self_report_to_commendation(
         ("Hoàn thành bước: Tự đánh giá", household_name),
         ("Hoàn thành bước: Chấm điểm cấp xã – Chấm điểm, chuyển thẩm định", COMMUNE),
         ("Hoàn thành bước: Thẩm định cấp huyện – Thẩm định đạt", DISTRICT),
-        ("Hoàn thành bước: Khen thưởng cấp thành phố", CITY),
+        ("Hoàn thành bước: Quyết định công nhận cấp thành phố", CITY),
     ]
     assert len(completed) == len(steps), completed
     for text, (step, actor) in zip(completed, steps, strict=True):

@@ -102,7 +102,7 @@ def app(make_app):
 def world(app, client):
     """Tokens for the roles, a dossier at the commune's step, and the ids, keys and versions that exist."""
     from app.extensions import db
-    from app.models import ApiToken, Dossier, HumanTask, Notification, OutboxMessage, User, utcnow
+    from app.models import ApiToken, Decision, Dossier, HumanTask, Notification, OutboxMessage, User, utcnow
 
     with app.app_context():
         for username in ROLES:
@@ -141,6 +141,8 @@ def world(app, client):
             "id": {
                 "/tasks": list(db.session.scalars(db.select(HumanTask.id))),
                 "/dossiers": list(db.session.scalars(db.select(Dossier.id))),
+                # /decisions/{id}, /decisions/{id}/document: none in the demo, so unknown ids (404s).
+                "/decisions": list(db.session.scalars(db.select(Decision.id))),
                 "/notifications": list(db.session.scalars(db.select(Notification.id))),
                 "/incidents": list(
                     db.session.scalars(db.select(OutboxMessage.id).where(OutboxMessage.status == "failed"))

@@ -13,7 +13,7 @@ from tests.procedure_factory import BPMN, package_files, zip_bytes
 
 LIBRARY = "/admin/procedures"
 SHIPPED = "gia_dinh_hoc_tap"
-RENAMED = "Khen thưởng và cấp giấy công nhận"
+RENAMED = "Công nhận và cấp Giấy công nhận"
 
 
 def shipped_files(app) -> dict[str, bytes]:
@@ -28,8 +28,10 @@ def shipped_files(app) -> dict[str, bytes]:
 def renamed_city_step(app) -> dict[str, bytes]:
     files = shipped_files(app)
     bpmn = files["process.bpmn"].decode()
-    assert 'name="Khen thưởng cấp thành phố"' in bpmn
-    files["process.bpmn"] = bpmn.replace('name="Khen thưởng cấp thành phố"', f'name="{RENAMED}"').encode()
+    assert 'name="Quyết định công nhận cấp thành phố"' in bpmn
+    files["process.bpmn"] = bpmn.replace(
+        'name="Quyết định công nhận cấp thành phố"', f'name="{RENAMED}"'
+    ).encode()
     return files
 
 
@@ -290,7 +292,7 @@ def test_the_modeler_starts_from_the_versions_sources_and_validates_and_deploys(
         package,
         bpmn={
             "process.bpmn": package["bpmn"]["process.bpmn"].replace(
-                'name="Khen thưởng cấp thành phố"', f'name="{RENAMED}"'
+                'name="Quyết định công nhận cấp thành phố"', f'name="{RENAMED}"'
             )
         },
     )

@@ -111,14 +111,18 @@ class TestShippedDefinitions:
         assert district.field("decision").choice_values == ("approve", "return_to_commune", "reject")
         assert district.field("reason").required_if.values == ("return_to_commune", "reject")
         city = shipped["city_commendation"]
-        assert city.field("commendation").choice_values == ("cong_nhan", "giay_khen", "bang_khen")
+        # The city step is the recognition decision; commendation is a separate decision, not a choice here.
+        assert city.field("decision").choice_values == ("approve", "reject")
         assert [(f.name, f.type, f.required) for f in city.value_fields] == [
-            ("commendation", "choice", True),
-            ("decision_number", "text", True),
-            ("decision_date", "date", True),
-            ("signer", "text", True),
+            ("decision", "choice", True),
+            ("decision_number", "text", False),
+            ("decision_date", "date", False),
+            ("signer", "text", False),
+            ("reason", "textarea", False),
             ("note", "textarea", False),
         ]
+        assert city.field("decision_number").required_if.values == ("approve",)
+        assert city.field("reason").required_if.values == ("reject",)
         assert city.field("decision_number").max_length == 50
         assert city.field("signer").max_length == 120
 

@@ -196,7 +196,7 @@ class TestShippedForms:
     def test_city_commendation(self, shipped):
         definition = shipped["city_commendation"]
         good = {
-            "commendation": "giay_khen",
+            "decision": "approve",
             "decision_number": "125/QĐ-UBND",
             "decision_date": "20/11/2025",
             "signer": "Trần Văn C",
@@ -209,14 +209,14 @@ class TestShippedForms:
             MultiDict(
                 {
                     **good,
-                    "commendation": "huan_chuong",
+                    "decision": "giay_khen",
                     "decision_number": "x" * 51,
                     "decision_date": "20-11-2025",
                 }
             ),
         )
         assert bad.errors == {
-            "commendation": ["Lựa chọn không hợp lệ."],
+            "decision": ["Lựa chọn không hợp lệ."],
             "decision_number": ["Tối đa 50 ký tự (đã nhập 51)."],
             "decision_date": ["Không đúng định dạng ngày (dd/mm/yyyy hoặc yyyy-mm-dd)."],
         }

@@ -347,7 +347,7 @@ def test_diff_procedures_needs_no_instance(v1, v2_added):
 
 
 def _with_city_review(package):
-    """The shipped procedure with a new city review step between district approval and commendation."""
+    """The shipped procedure with a new city review step before the recognition decision."""
     source = package.bpmn["process.bpmn"].decode()
     swaps = [
         (
@@ -355,21 +355,21 @@ def _with_city_review(package):
             'sourceRef="district_decision_gateway" targetRef="city_review"',
         ),
         (
-            "<bpmn:incoming>flow_district_approve</bpmn:incoming>\n      <bpmn:outgoing>flow_city_end",
-            "<bpmn:incoming>flow_review_city</bpmn:incoming>\n      <bpmn:outgoing>flow_city_end",
+            "<bpmn:incoming>flow_district_approve</bpmn:incoming>\n      <bpmn:outgoing>flow_city_gateway",
+            "<bpmn:incoming>flow_review_city</bpmn:incoming>\n      <bpmn:outgoing>flow_city_gateway",
         ),
         (
             "<bpmn:flowNodeRef>city_commendation</bpmn:flowNodeRef>",
             "<bpmn:flowNodeRef>city_commendation</bpmn:flowNodeRef><bpmn:flowNodeRef>city_review</bpmn:flowNodeRef>",
         ),
         (
-            '<bpmn:sequenceFlow id="flow_city_end"',
+            '<bpmn:sequenceFlow id="flow_city_gateway"',
             '<bpmn:userTask id="city_review" name="Rà soát cấp thành phố" '
             'camunda:formKey="city_commendation"><bpmn:incoming>flow_district_approve</bpmn:incoming>'
             "<bpmn:outgoing>flow_review_city</bpmn:outgoing></bpmn:userTask>\n"
             '<bpmn:sequenceFlow id="flow_review_city" sourceRef="city_review" '
             'targetRef="city_commendation" />\n'
-            '<bpmn:sequenceFlow id="flow_city_end"',
+            '<bpmn:sequenceFlow id="flow_city_gateway"',
         ),
     ]
     for old, new in swaps:
@@ -410,5 +410,11 @@ def test_shipped_dossier_after_a_return_loop_moves_and_completes_on_the_new_vers
     )
     assert ready(moved) == ["city_review"]
     moved = complete(runtime, new, moved, "city_review", {"city_review": {"ok": True}})
-    done = complete(runtime, new, moved, "city_commendation", {"city_commendation": {"decision_no": "1"}})
+    done = complete(
+        runtime,
+        new,
+        moved,
+        "city_commendation",
+        {"city_commendation": {"decision": "approve", "decision_no": "1"}},
+    )
     assert done.completed and done.end_state == "recognized" and done.data["rating"] == "tot"

@@ -36,7 +36,7 @@ def test_label_falls_back_to_bpmn_name(package):
     manifest = json.loads(json.dumps(package.manifest))
     del manifest["tasks"]["city_commendation"]
     proc = compile_procedure(dataclasses.replace(package, manifest=manifest))
-    assert proc.user_tasks["city_commendation"].label == {"vi": "Khen thưởng cấp thành phố"}
+    assert proc.user_tasks["city_commendation"].label == {"vi": "Quyết định công nhận cấp thành phố"}
 
 
 def test_sha256_is_stable_and_covers_every_source(package, load_shipped):
@@ -277,6 +277,29 @@ def test_bulk_marks_are_booleans_and_never_on_a_scoring_step(package):
     assert "'commune_scoring': nhiệm vụ chấm điểm ('scores') không thể khai báo 'bulk'" in message
 
 
+def test_decides_marks_the_step_a_recognition_decision_completes(package):
+    from workflow import decides_tasks
+
+    assert decides_tasks(package.manifest) == {
+        "city_commendation": {"kind": "recognition", "answers": {"decision": "approve"}}
+    }
+    for answers, kind, needle in (
+        ({"decision": "approve"}, "commendation", "'decides.kind' chỉ nhận 'recognition'"),
+        ("approve", "recognition", "'decides.answers' phải là đối tượng"),
+        ({}, "recognition", "'decides.answers' phải là đối tượng"),
+    ):
+        manifest = json.loads(json.dumps(package.manifest))
+        manifest["tasks"]["city_commendation"]["decides"] = {"kind": kind, "answers": answers}
+        assert needle in errors_of(dataclasses.replace(package, manifest=manifest))
+    manifest = json.loads(json.dumps(package.manifest))
+    manifest["tasks"]["commune_scoring"]["decides"] = {
+        "kind": "recognition",
+        "answers": {"decision": "accept"},
+    }
+    message = errors_of(dataclasses.replace(package, manifest=manifest))
+    assert "'commune_scoring': nhiệm vụ chấm điểm ('scores') không thể khai báo 'decides'" in message
+
+
 def test_missing_manifest_keys(package):
     manifest = {k: v for k, v in package.manifest.items() if k not in ("lanes", "process_id")}
     message = errors_of(dataclasses.replace(package, manifest=manifest))
@@ -309,7 +332,7 @@ def test_manual_tasks_would_hang_and_are_refused(package):
     )
     bad = mutate_bpmn(
         bad,
-        '</bpmn:userTask>\n\n    <bpmn:endEvent id="end_recognized"',
-        '</bpmn:manualTask>\n\n    <bpmn:endEvent id="end_recognized"',
+        '</bpmn:userTask>\n\n    <bpmn:exclusiveGateway id="city_decision_gateway"',
+        '</bpmn:manualTask>\n\n    <bpmn:exclusiveGateway id="city_decision_gateway"',
     )
     assert "city_commendation" in errors_of(bad)

@@ -21,7 +21,9 @@ def recorded(score=95, passed=True, district="approve"):
         ReplayStep("self_report", SELF_REPORT),
         ReplayStep("commune_scoring", scoring(score, passed)),
         ReplayStep("district_verification", {"district_verification": {"decision": district}}),
-        ReplayStep("city_commendation", {"city_commendation": {"decision_no": "12/QĐ"}}),
+        ReplayStep(
+            "city_commendation", {"city_commendation": {"decision": "approve", "decision_no": "12/QĐ"}}
+        ),
     ]
 
 
@@ -41,7 +43,7 @@ def test_recorded_steps_reach_end_recognized(runtime, proc):
     assert outcome.end_state == proc.end_states["end_recognized"] == "recognized"
     assert outcome.steps_applied == 4 and outcome.stopped_at is None and outcome.ready == []
     assert (outcome.data["rating"], outcome.data["recognized"]) == ("tot", True)
-    assert outcome.data["city_commendation"] == {"decision_no": "12/QĐ"}
+    assert outcome.data["city_commendation"] == {"decision": "approve", "decision_no": "12/QĐ"}
     assert outcome.as_dict()["end_state"] == "recognized"
 
 

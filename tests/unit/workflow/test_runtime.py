@@ -76,11 +76,15 @@ def test_approve_path_reaches_end_recognized(runtime, proc, at_district):
     assert ready(at_city) == ["city_commendation"]
     assert at_city.ready_tasks[0].role == "emulation_committee"
     done = complete(
-        runtime, proc, at_city, "city_commendation", {"city_commendation": {"decision_no": "12/QĐ"}}
+        runtime,
+        proc,
+        at_city,
+        "city_commendation",
+        {"city_commendation": {"decision": "approve", "decision_no": "12/QĐ"}},
     )
     assert done.completed and done.end_state == "recognized"
     assert done.ready_tasks == [] and done.completed_task == "city_commendation"
-    assert done.data["city_commendation"] == {"decision_no": "12/QĐ"}
+    assert done.data["city_commendation"] == {"decision": "approve", "decision_no": "12/QĐ"}
     assert done.data["self_report"] == SELF_REPORT["self_report"]
     assert done.data["dossier_id"] == 42
 
@@ -295,7 +299,9 @@ def test_restored_procedure_runs_a_full_dossier(runtime, proc):
     result = complete(runtime, restored, result, "commune_scoring", scoring(75))
     assert result.data["rating"] == "dat"
     result = complete(runtime, restored, result, "district_verification", verification("approve"))
-    result = complete(runtime, restored, result, "city_commendation", {"city_commendation": {}})
+    result = complete(
+        runtime, restored, result, "city_commendation", {"city_commendation": {"decision": "approve"}}
+    )
     assert result.completed and result.end_state == "recognized"
 
 

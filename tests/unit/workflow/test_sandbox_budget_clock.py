@@ -19,6 +19,7 @@ class Clocks:
         self.wall = 1000.0
         self.cpu = 10.0
         self.rss = 50 * 2**20
+        self.gc = 0.0  # processor time spent in the garbage collector so far
         self.reads = {"wall": 0, "cpu": 0, "rss": 0}
 
     def monotonic(self):
@@ -40,6 +41,7 @@ def clocks(monkeypatch):
     monkeypatch.setattr(sandbox, "monotonic", clocks.monotonic)
     monkeypatch.setattr(sandbox, "thread_time", clocks.thread_time)
     monkeypatch.setattr(sandbox, "_rss_bytes", clocks.rss_bytes)
+    monkeypatch.setattr(sandbox, "_gc_seconds", lambda: clocks.gc)
     return clocks
 
 
@@ -120,3 +122,34 @@ def test_the_check_compiled_into_scripts_fires_at_the_same_instant(clocks):
 def test_a_budget_must_be_a_positive_number(seconds):
     with pytest.raises(ValueError, match=f"^budget_seconds must be a positive number, not {seconds!r}$"):
         StepBudget(seconds)
+
+
+def test_time_in_the_garbage_collector_is_not_charged_to_the_step(clocks):
+    # A full collection of a big heap can start inside any step; it is the interpreter's time.
+    budget = StepBudget(1.0)
+    clocks.cpu += 2.5
+    clocks.gc += 2.0  # of which the collector took 2 s
+    clocks.wall = budget.next_check
+    budget.check()
+    clocks.cpu += 0.6  # computing, past the budget
+    clocks.wall = budget.next_check
+    with pytest.raises(ScriptBudgetExceeded):
+        budget.check()
+
+
+def test_the_collectors_time_is_measured_per_thread_by_its_callbacks():
+    import threading
+    import time
+
+    before = sandbox._gc_seconds()
+    sandbox._count_gc_time("start", {})
+    deadline = time.thread_time() + 0.02
+    while time.thread_time() < deadline:
+        pass
+    sandbox._count_gc_time("stop", {})
+    assert sandbox._gc_seconds() - before >= 0.02
+    elsewhere = []
+    thread = threading.Thread(target=lambda: elsewhere.append(sandbox._gc_seconds()))
+    thread.start()
+    thread.join()
+    assert elsewhere[0] < 0.02, "another thread's collections are its own"

@@ -234,7 +234,7 @@ def test_the_shipped_procedure_runs_unaffected_under_the_default_budget(proc):
     data = {
         "commune_scoring": scoring(),
         "district_verification": {"district_verification": {"decision": "approve"}},
-        "city_commendation": {"city_commendation": {}},
+        "city_commendation": {"city_commendation": {"decision": "approve"}},
     }
     while result.ready_tasks:
         task = result.ready_tasks[0]

@@ -445,3 +445,12 @@ def test_every_return_is_drawn_back_into_the_self_report(diagram):
     assert sorted(returns) == ["flow_chairman_return", "flow_commune_return", "flow_village_return"]
     for flow_id in returns:
         assert _inside(edges[flow_id][-1], bounds["self_report"])
+
+
+def test_the_chairmans_step_is_the_one_a_recognition_decision_completes():
+    from workflow import decides_tasks
+
+    package = load_procedure_folder(Path(__file__).resolve().parents[3] / "bpmn" / "gia_dinh_hoc_tap_hai_cap")
+    assert decides_tasks(package.manifest) == {
+        "recognition_decision": {"kind": "recognition", "answers": {"decision": "approve"}}
+    }
