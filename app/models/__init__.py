@@ -1,3 +1,4 @@
+from app.models.counts import DossierCount, SubjectCount, recount
 from app.models.decision import DECISION_KINDS, DECISION_STATUSES, Decision, DecisionEntry, Target
 from app.models.dossier import (
     DOSSIER_STATUSES,
@@ -45,6 +46,7 @@ __all__ = [
     "AuditEvent",
     "Comment",
     "Dossier",
+    "DossierCount",
     "EvidenceFile",
     "FormDefinition",
     "FormVersion",
@@ -58,10 +60,12 @@ __all__ = [
     "ProcessForm",
     "RoleAssignment",
     "Subject",
+    "SubjectCount",
     "Submission",
     "TaskDraft",
     "UnitLevel",
     "User",
     "UserSession",
+    "recount",
     "utcnow",
 ]
