@@ -115,7 +115,7 @@ def _claim(outbox_id: int, now: datetime) -> int | None:
         ),
         and_(OutboxMessage.status == "running", OutboxMessage.lease_until < now),
     )
-    claimed = db.session.execute(
+    attempt = db.session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == outbox_id, claimable)
         .values(
@@ -123,11 +123,10 @@ def _claim(outbox_id: int, now: datetime) -> int | None:
             lease_until=now + _seconds("JOB_LEASE_SECONDS"),
             attempts=OutboxMessage.attempts + 1,
         )
-    ).rowcount
+        .returning(OutboxMessage.attempts)
+    ).scalar_one_or_none()
     db.session.commit()
-    if not claimed:
-        return None
-    return db.session.scalar(select(OutboxMessage.attempts).where(OutboxMessage.id == outbox_id))
+    return attempt
 
 
 def _still_ours(outbox_id: int, attempt: int):
