@@ -48,7 +48,7 @@ from app.models import (
     Submission,
     User,
 )
-from app.services import audit
+from app.services import audit, blobs
 from app.services.errors import ServiceError
 from app.services.uow import commit
 
@@ -373,8 +373,9 @@ def _data_files(data_dir: Path, database: Database, *, skip: tuple[Path, ...] = 
     live files would not be consistent), ``backups/``, the ``*.log`` files of ``scripts/run``, and
     ``secret_key``. The key that signs sessions is a secret kept apart from the data (README, "Production
     start"): a copy in every backup would travel wherever the evidence goes, and a system restored without
-    it only asks everyone to sign in again. Under ``evidence/`` only stored blobs (``ab/<sha256>``) are
-    taken: anything else there is an upload still being written, which no row refers to.
+    it only asks everyone to sign in again. Under the blob folders (``evidence/``, ``documents/``) only
+    stored blobs (``ab/<sha256>``) are taken: anything else there is a file still being written, which no
+    row refers to.
     """
     leave_out = {data_dir / "backups", *(path.resolve() for path in skip)}
     if database.kind == "sqlite":
@@ -388,7 +389,7 @@ def _data_files(data_dir: Path, database: Database, *, skip: tuple[Path, ...] = 
             relative = PurePosixPath(path.relative_to(data_dir).as_posix())
             if path in leave_out or name.startswith("secret_key") or name.endswith(".log"):
                 continue
-            if relative.parts[0] == "evidence" and not _is_blob(relative):
+            if relative.parts[0] in blobs.FOLDERS and not _is_blob(relative):
                 continue
             found.append(relative)
     return sorted(found)
@@ -398,7 +399,7 @@ def _is_blob(relative: PurePosixPath) -> bool:
     parts = relative.parts
     return (
         len(parts) == 3
-        and parts[0] == "evidence"
+        and parts[0] in blobs.FOLDERS
         and SHA256.fullmatch(parts[2]) is not None
         and parts[1] == parts[2][:2]
     )

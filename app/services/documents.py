@@ -19,11 +19,8 @@ keep the record). The job written at revocation only makes whatever the issue jo
 Files are stored like evidence, outside the database under their sha256: ``DATA_DIR/documents/ab/<sha256>``.
 """
 
-import hashlib
 import io
-import os
 import re
-import tempfile
 import time
 import unicodedata
 import zipfile
@@ -41,7 +38,7 @@ from sqlalchemy.orm import selectinload
 from app.extensions import db
 from app.labels import localized
 from app.models import AdminUnit, Decision, DecisionEntry, Dossier, User
-from app.services import audit
+from app.services import audit, blobs
 from app.services.decisions import can_see_decision
 from app.services.errors import NotFound
 from app.services.outbox import add_job
@@ -64,25 +61,11 @@ def verify_url(entry: DecisionEntry) -> str:
 
 
 def document_path(sha256: str) -> Path:
-    return Path(current_app.config["DATA_DIR"]) / "documents" / sha256[:2] / sha256
+    return blobs.blob_path("documents", sha256)
 
 
 def _store(content: bytes) -> str:
-    """Write ``content`` under its sha256 (atomically: a reader never sees half a PDF) and return it.
-
-    The same layout as evidence (app/services/evidence.py) in a folder of its own; that module's writer
-    takes an upload object and its folder is fixed, so it is not reused here.
-    """
-    sha256 = hashlib.sha256(content).hexdigest()
-    path = document_path(sha256)
-    if path.exists():
-        return sha256
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".part")
-    with os.fdopen(handle, "wb") as out:
-        out.write(content)
-    os.replace(tmp, path)
-    return sha256
+    return blobs.store_blob("documents", content)
 
 
 def _exists(sha256: str | None) -> bool:

@@ -1,9 +1,7 @@
 """Evidence files: checked by content, stored outside the database under their sha256."""
 
 import hashlib
-import os
 import re
-import tempfile
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,7 +13,7 @@ from flask_babel import gettext as _
 
 from app.extensions import db
 from app.models import Dossier, EvidenceFile, User
-from app.services import audit, pdf_safety
+from app.services import audit, blobs, pdf_safety
 from app.services.errors import Conflict, InvalidInput, NotFound
 from app.services.jurisdiction import can_act_on_task, can_see_dossier
 from app.services.procedures import form_for
@@ -121,18 +119,11 @@ def inspect_upload(original_name: str, stream, *, field: str = "file") -> Pendin
 
 
 def blob_path(sha256: str) -> Path:
-    return Path(current_app.config["DATA_DIR"]) / "evidence" / sha256[:2] / sha256
+    return blobs.blob_path("evidence", sha256)
 
 
 def _write_blob(upload: PendingUpload) -> None:
-    path = blob_path(upload.sha256)
-    if path.exists():
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(dir=path.parent)
-    with os.fdopen(handle, "wb") as out:
-        out.write(upload.content)
-    os.replace(tmp, path)
+    blobs.store_blob("evidence", upload.content)
 
 
 def add_evidence(
