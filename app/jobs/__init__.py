@@ -7,11 +7,14 @@ lease has expired. A failure is retried with a doubling wait; a job out of attem
 that an admin retries or dismisses. A dead Redis only delays work: rows stay ``pending`` until the
 worker's tick dispatches them again.
 
-Each kind of job is one module in ``app/jobs/handlers`` registering its handler with ``@job_kind``.
+Each kind of job is one module in ``app/jobs/handlers`` registering its handler with ``@job_kind``. A kind
+registered ``background=True`` (a long import...) runs in-process on a thread of its own, so the request
+that wrote it returns at once and its page can show the job's progress.
 """
 
 import importlib
 import pkgutil
+import threading
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -27,23 +30,26 @@ from app.services.errors import NotFound
 
 Handler = Callable[..., None]
 _HANDLERS: dict[str, Handler] = {}
+_BACKGROUND: set[str] = set()
 _loaded = False
 SWEEP_BATCH = 1000
 
 
-def job_kind(name: str) -> Callable[[Handler], Handler]:
+def job_kind(name: str, *, background: bool = False) -> Callable[[Handler], Handler]:
     """Register ``handler(message, *, now)`` as the body of jobs of kind ``name``; it raises to fail."""
 
     def register(handler: Handler) -> Handler:
         if _HANDLERS.get(name, handler) is not handler:
             raise ValueError(f"job kind {name!r} is registered twice")
         _HANDLERS[name] = handler
+        if background:
+            _BACKGROUND.add(name)
         return handler
 
     return register
 
 
-def handler_for(kind: str) -> Handler:
+def _load_handlers() -> None:
     global _loaded
     if not _loaded:
         from app.jobs import handlers
@@ -51,6 +57,15 @@ def handler_for(kind: str) -> Handler:
         for module in pkgutil.iter_modules(handlers.__path__):
             importlib.import_module(f"{handlers.__name__}.{module.name}")
         _loaded = True
+
+
+def runs_in_background(kind: str) -> bool:
+    _load_handlers()
+    return kind in _BACKGROUND
+
+
+def handler_for(kind: str) -> Handler:
+    _load_handlers()
     try:
         return _HANDLERS[kind]
     except KeyError:
@@ -71,12 +86,22 @@ def _seconds(name: str) -> timedelta:
     return timedelta(seconds=current_app.config[name])
 
 
-def dispatch_outbox(ids: list[int]) -> None:
-    """Hand committed outbox rows to RQ, or run them here when there is no Redis."""
+def _run_on_thread(app: Flask, outbox_id: int) -> None:
+    with app.app_context():
+        process_outbox_message(outbox_id)
+
+
+def dispatch_outbox(ids: list[int], background: set[int] | frozenset[int] = frozenset()) -> None:
+    """Hand committed outbox rows to RQ, or run them here when there is no Redis (the ``background``
+    ones on a thread of their own)."""
     queue = current_app.extensions.get("rq_queue")
     if queue is None:
+        app = current_app._get_current_object()
         for outbox_id in ids:
-            process_outbox_message(outbox_id)
+            if outbox_id in background:
+                threading.Thread(target=_run_on_thread, args=(app, outbox_id), daemon=True).start()
+            else:
+                process_outbox_message(outbox_id)
         return
     from redis.exceptions import RedisError
 

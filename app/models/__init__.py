@@ -1,3 +1,4 @@
+from app.models.campaign import CAMPAIGN_STATUSES, Campaign, Registration
 from app.models.counts import DossierCount, SubjectCount, recount
 from app.models.decision import DECISION_KINDS, DECISION_STATUSES, Decision, DecisionEntry, Target
 from app.models.dossier import (
@@ -11,6 +12,7 @@ from app.models.dossier import (
     TaskDraft,
 )
 from app.models.events import AuditEvent, Notification, NotificationPreference, OutboxMessage
+from app.models.indicator import IndicatorSnapshot
 from app.models.procedure import (
     FormDefinition,
     FormVersion,
@@ -18,8 +20,9 @@ from app.models.procedure import (
     ProcessDefinition,
     ProcessForm,
 )
+from app.models.registry_import import IMPORT_STATUSES, RegistryImport
 from app.models.types import utcnow
-from app.models.unit import AdminUnit, HouseholdMember, Subject, UnitLevel
+from app.models.unit import SUBJECT_KINDS, AdminUnit, HouseholdMember, Subject, SubjectLink, UnitLevel
 from app.models.user import (
     APPLICANT_ROLES,
     OFFICIAL_ROLES,
@@ -31,6 +34,14 @@ from app.models.user import (
 )
 
 __all__ = [
+    "CAMPAIGN_STATUSES",
+    "IMPORT_STATUSES",
+    "SUBJECT_KINDS",
+    "Campaign",
+    "IndicatorSnapshot",
+    "Registration",
+    "RegistryImport",
+    "SubjectLink",
     "DECISION_KINDS",
     "DECISION_STATUSES",
     "Decision",

@@ -3,6 +3,7 @@ from datetime import datetime
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
+from app.models.campaign import Campaign
 from app.models.procedure import FormVersion, ProcessDefinition
 from app.models.types import UTCDateTime, utcnow
 from app.models.unit import AdminUnit, Subject
@@ -30,6 +31,8 @@ class Dossier(db.Model):
     # Copy of the subject unit's path so jurisdiction filters are a prefix match on this table alone.
     unit_path: Mapped[str] = mapped_column(db.String(255), index=True)
     process_definition_id: Mapped[int] = mapped_column(db.ForeignKey("process_definition.id"))
+    # The year's campaign it runs under, when the province has one: its deadlines set the due dates.
+    campaign_id: Mapped[int | None] = mapped_column(db.ForeignKey("campaign.id"), index=True)
     # Deferred: lists and the inbox never need the workflow state, only a step does.
     state: Mapped[str] = mapped_column(db.Text, deferred=True)
     # The format the state was written in, so stored states can be upgraded when the engine changes.
@@ -53,6 +56,7 @@ class Dossier(db.Model):
     subject: Mapped[Subject] = relationship()
     unit: Mapped[AdminUnit] = relationship()
     process_definition: Mapped[ProcessDefinition] = relationship()
+    campaign: Mapped[Campaign | None] = relationship()
     tasks: Mapped[list["HumanTask"]] = relationship(back_populates="dossier", order_by="HumanTask.id")
 
     @property

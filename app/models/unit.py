@@ -40,8 +40,13 @@ class AdminUnit(db.Model):
         return f"<AdminUnit {self.code} {self.name}>"
 
 
+SUBJECT_KINDS = ("household", "citizen", "clan", "village", "commune", "organisation")
+
+
 class Subject(db.Model):
-    """Who applies for a title: a household, citizen, clan, village community or unit."""
+    """Who applies for a title: a household, a citizen, a clan, a village or commune as a learning
+    community (its ``unit_id`` is that village or commune), or an organisation (agency, school,
+    enterprise; its ``unit_id`` is the unit that manages it, commune or province)."""
 
     __tablename__ = "subject"
     # The report's base: subjects of a kind counted by village.
@@ -54,6 +59,12 @@ class Subject(db.Model):
     address: Mapped[str | None] = mapped_column(db.String(255))
     unit_id: Mapped[int] = mapped_column(db.ForeignKey("admin_unit.id"), index=True)
     account_id: Mapped[int | None] = mapped_column(db.ForeignKey("user_account.id"), index=True)
+    # What a kind divides into: an organisation's type (agency, school, enterprise), a citizen's target
+    # group (its criteria form: nguoi_dan, nguoi_lao_dong, can_bo_doanh_nhan, hoc_sinh_sinh_vien).
+    category: Mapped[str | None] = mapped_column(db.String(32))
+    # A citizen's own facts (households keep theirs per member).
+    gender: Mapped[str | None] = mapped_column(db.String(8))
+    birth_year: Mapped[int | None] = mapped_column(db.Integer)
 
     unit: Mapped[AdminUnit] = relationship()
     members: Mapped[list["HouseholdMember"]] = relationship(
@@ -69,6 +80,29 @@ class HouseholdMember(db.Model):
     full_name: Mapped[str] = mapped_column(db.String(200))
     birth_year: Mapped[int | None] = mapped_column(db.Integer)
     relation: Mapped[str | None] = mapped_column(db.String(64))
+    gender: Mapped[str | None] = mapped_column(db.String(8))
     is_head: Mapped[bool] = mapped_column(db.Boolean, default=False)
 
     subject: Mapped[Subject] = relationship(back_populates="members")
+
+
+class SubjectLink(db.Model):
+    """A subject that belongs to another: a household in a clan (``clan_member``), a citizen on an
+    organisation's staff (``staff``). Derived indicators count along these links, and a procedure lane
+    at level ``linked:<relation>`` is the subject linked above."""
+
+    __tablename__ = "subject_link"
+    __table_args__ = (
+        db.UniqueConstraint("parent_id", "child_id", "relation"),
+        db.Index("ix_subject_link_child", "child_id", "relation"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    parent_id: Mapped[int] = mapped_column(db.ForeignKey("subject.id"), index=True)
+    child_id: Mapped[int] = mapped_column(db.ForeignKey("subject.id"))
+    relation: Mapped[str] = mapped_column(db.String(32))
+    # A staff member's position, as the organisation writes it.
+    position: Mapped[str | None] = mapped_column(db.String(200))
+
+    parent: Mapped[Subject] = relationship(foreign_keys=[parent_id])
+    child: Mapped[Subject] = relationship(foreign_keys=[child_id])

@@ -11,13 +11,18 @@ from app.models.unit import AdminUnit
 
 # Applicants act only on their own subjects' dossiers, whatever unit the role is held at; officials act
 # on their unit's subtree. Which steps a role does is the procedures' business (lanes), not the code's.
-APPLICANT_ROLES = ("household",)
+APPLICANT_ROLES = ("household", "applicant")
 OFFICIAL_ROLES = (
     "village_head",
     "commune_officer",
     "commune_chairman",
     "district_officer",
     "emulation_committee",
+    # Sở GD&ĐT: verifies what the province recognises or checks (commune learning communities after 2025).
+    "province_officer",
+    # Hội Khuyến học at a level: sees its area's dossiers and reports; no procedure gives it a lane, so it
+    # decides nothing.
+    "association",
 )
 # An inspector reads the audit log of its unit's subtree and nothing else: it is not an official role, so
 # it opens no dossier and takes no task.

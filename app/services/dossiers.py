@@ -15,18 +15,22 @@ from app.extensions import db
 from app.labels import localized
 from app.models import (
     AdminUnit,
+    Campaign,
     Comment,
     Dossier,
     EvidenceFile,
     HumanTask,
     ProcessDefinition,
+    Registration,
     Subject,
+    SubjectLink,
     Submission,
     UnitLevel,
     User,
 )
 from app.services import audit, drafts
 from app.services.bounds import COMMENT, check_lengths
+from app.services.campaign_rules import campaign_for, check_assessment_window, deadline_at
 from app.services.errors import Conflict, EndingNotConfirmed, InvalidInput, NotFound, StepFailed
 from app.services.evidence import PendingUpload, add_evidence
 from app.services.jurisdiction import can_act_on_task, can_register_for, can_see_dossier
@@ -39,6 +43,8 @@ from forms.outcome import OutcomePreview, preview_outcome, scored_data
 from workflow import StepResult, TaskNotReady, WorkflowStepError, decision_tasks, scoring_tasks
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
+# A lane level naming the subject the dossier's subject belongs to, by relation: "linked:staff".
+LINKED = "linked:"
 
 
 def _dossier_code(definition: ProcessDefinition, year: int, dossier_id: int) -> str:
@@ -56,9 +62,38 @@ def open_dossier(subject: Subject, title: str, year: int, *, actor: User, now: d
     """Open the year's dossier for a subject and start its procedure at the self-report step."""
     if not can_register_for(actor, subject):
         raise NotFound(_("Không tìm thấy đối tượng."))
+    return start_dossier(subject, title, year, actor=actor, now=now)
+
+
+def _years_in_a_row(subject: Subject, title: str, year: int) -> int:
+    """How many years right before ``year`` the subject was recognised for ``title``, without a gap."""
+    recognised = set(
+        db.session.scalars(
+            select(Dossier.year).where(
+                Dossier.subject_id == subject.id,
+                Dossier.title == title,
+                Dossier.status == "recognized",
+                Dossier.year < year,
+            )
+        )
+    )
+    count = 0
+    while year - count - 1 in recognised:
+        count += 1
+    return count
+
+
+def start_dossier(subject: Subject, title: str, year: int, *, actor: User, now: datetime) -> Dossier:
+    """Open and start a dossier whose opening ``actor`` may already ask for (checked by the caller:
+    the subject itself, the desk, or a campaign registration made by someone who could)."""
     if not isinstance(year, int) or not MIN_YEAR <= year <= MAX_YEAR:
         raise InvalidInput({"year": [_("Năm đánh giá phải từ %(a)s đến %(b)s.", a=MIN_YEAR, b=MAX_YEAR)]})
-    definition = definition_for(title, subject.unit)
+    campaign = campaign_for(subject, title, year)
+    if campaign is not None:
+        check_assessment_window(campaign, now)
+    definition = (campaign.process_definition if campaign is not None else None) or definition_for(
+        title, subject.unit
+    )
     if definition is None:
         raise NotFound(_("Danh hiệu này chưa có quy trình được áp dụng cho địa bàn của đối tượng."))
     subject_kind = definition.serves.get("subject_kind")
@@ -68,7 +103,9 @@ def open_dossier(subject: Subject, title: str, year: int, *, actor: User, now: d
     missing = sorted(
         lane["level"]
         for lane in definition.manifest.get("lanes", {}).values()
-        if lane["level"] != "subject" and lane["level"] not in ancestor_levels
+        if lane["level"] != "subject"
+        and not lane["level"].startswith(LINKED)
+        and lane["level"] not in ancestor_levels
     )
     if missing:
         # Caught here rather than halfway through: e.g. a procedure with district verification for a
@@ -95,6 +132,7 @@ def open_dossier(subject: Subject, title: str, year: int, *, actor: User, now: d
         unit_id=subject.unit_id,
         unit_path=subject.unit.path,
         process_definition=definition,
+        campaign=campaign,
         state="",
         status="in_progress",
         created_by_id=actor.id,
@@ -109,7 +147,16 @@ def open_dossier(subject: Subject, title: str, year: int, *, actor: User, now: d
         raise Conflict(_("Đối tượng đã có hồ sơ danh hiệu này cho năm %(year)s.", year=year)) from None
     dossier.code = _dossier_code(definition, year, dossier.id)
     # The procedure's own defaults (reminder days...) come from its manifest, merged by the runtime.
-    start_data = {"dossier_id": dossier.id, "subject_id": subject.id, "year": year}
+    start_data = {
+        "dossier_id": dossier.id,
+        "subject_id": subject.id,
+        "year": year,
+        # What a procedure may branch on without knowing any title: the kind and group of the subject
+        # (a citizen's group picks its form) and its record (commendation after N years in a row).
+        "subject_kind": subject.kind,
+        "subject_category": subject.category,
+        "years_in_a_row": _years_in_a_row(subject, title, year),
+    }
     try:
         result = runtime().start(compiled_for(definition), data=start_data, now=now)
     except WorkflowStepError as exc:
@@ -132,10 +179,28 @@ def open_dossier(subject: Subject, title: str, year: int, *, actor: User, now: d
                 **({"on_behalf": True} if subject.account_id != actor.id else {}),
             },
         )
+        if campaign is not None:
+            _link_registration(campaign, subject, dossier, actor=actor, now=now)
         apply_step(dossier, definition, result, actor=actor, now=now)
 
     save_step(write)
     return dossier
+
+
+def _link_registration(campaign: Campaign, subject: Subject, dossier: Dossier, *, actor: User, now: datetime):
+    """A dossier opened in a campaign counts as its subject's registration: the one made earlier, or one
+    made now (a household that registers by starting its self-assessment)."""
+    registration = db.session.scalar(
+        select(Registration).where(
+            Registration.campaign_id == campaign.id, Registration.subject_id == subject.id
+        )
+    )
+    if registration is None:
+        registration = Registration(
+            campaign=campaign, subject=subject, registered_by_id=actor.id, registered_at=now
+        )
+        db.session.add(registration)
+    registration.dossier = dossier
 
 
 def save_step(write: Callable[[], None]) -> None:
@@ -153,6 +218,32 @@ def save_step(write: Callable[[], None]) -> None:
         raise Conflict(_("Hồ sơ vừa được người khác xử lý. Vui lòng tải lại trang.")) from None
 
 
+def task_holder(dossier: Dossier, level: str) -> tuple[AdminUnit, int | None]:
+    """Who holds a task of ``level``: the unit it sits at, and the subject whose account acts on it
+    (None for an official's task). ``subject`` is the dossier's own subject; ``linked:<relation>`` is the
+    subject it belongs to by that relation (a staff member's organisation recognises its staff)."""
+    if level == "subject":
+        return dossier.subject.unit, dossier.subject_id
+    if level.startswith(LINKED):
+        relation = level.removeprefix(LINKED)
+        holder = db.session.scalar(
+            select(Subject)
+            .join(SubjectLink, SubjectLink.parent_id == Subject.id)
+            .where(SubjectLink.child_id == dossier.subject_id, SubjectLink.relation == relation)
+            .order_by(SubjectLink.id)
+            .limit(1)
+        )
+        if holder is None:
+            raise StepFailed(
+                _(
+                    "Đối tượng chưa thuộc đơn vị, tổ chức nào (%(relation)s) để giao bước này.",
+                    relation=relation,
+                )
+            )
+        return holder.unit, holder.id
+    return unit_for(dossier, level), None
+
+
 def unit_for(dossier: Dossier, level: str):
     """The unit that holds a task of ``level``: the subject's own unit, or its ancestor at that level."""
     if level == "subject":
@@ -165,6 +256,15 @@ def unit_for(dossier: Dossier, level: str):
     if target is None:
         raise StepFailed(_("Không tìm thấy đơn vị cấp %(level)s của đối tượng để giao việc.", level=level))
     return target
+
+
+def _due_at(dossier: Dossier, task, now: datetime) -> datetime | None:
+    """A campaign's deadline for the step when it sets one, else the procedure's day count."""
+    if dossier.campaign_id is not None:
+        deadline = deadline_at(dossier.campaign, task.bpmn_id)
+        if deadline is not None:
+            return deadline
+    return now + timedelta(days=task.sla_days) if task.sla_days else None
 
 
 def apply_step(
@@ -209,7 +309,7 @@ def apply_step(
     for task in result.ready_tasks:
         if task.id in open_rows:
             continue
-        unit = unit_for(dossier, task.level)
+        unit, holder_subject_id = task_holder(dossier, task.level)
         row = HumanTask(
             dossier=dossier,
             task_id=task.id,
@@ -221,10 +321,10 @@ def apply_step(
             role=task.role,
             unit_id=unit.id,
             unit_path=unit.path,
-            subject_id=dossier.subject_id if task.level == "subject" else None,
+            subject_id=holder_subject_id,
             form_key=task.form_key,
             form_version_id=versions.get(task.form_key),
-            due_at=now + timedelta(days=task.sla_days) if task.sla_days else None,
+            due_at=_due_at(dossier, task, now),
             created_at=now,
         )
         db.session.add(row)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import undefer
 from app.extensions import db
 from app.models import Dossier, User
 from app.services import audit
-from app.services.dossiers import apply_step, save_step, unit_for
+from app.services.dossiers import apply_step, save_step, task_holder
 from app.services.errors import Conflict, NotFound, StepFailed
 from app.services.procedures import compiled_for, form_version_ids, get_version, runtime
 from app.services.uow import rollback
@@ -171,9 +171,8 @@ def _move_open_tasks(dossier: Dossier, new, result) -> None:
         task = ready.get(row.name)
         if task is None:
             continue
-        unit = unit_for(dossier, task.level)
+        unit, row.subject_id = task_holder(dossier, task.level)
         row.lane, row.role, row.form_key = task.lane, task.role, task.form_key
         row.unit_id, row.unit_path = unit.id, unit.path
-        row.subject_id = dossier.subject_id if task.level == "subject" else None
         row.form_version_id = versions.get(task.form_key)
         row.label = labels.get(task.bpmn_id, {}).get("label") or {"vi": task.name, "en": task.name}

@@ -15,13 +15,20 @@ _BATCH = "one_transaction"
 
 @event.listens_for(Session, "after_flush")
 def _remember_outbox_rows(session, flush_context):
+    from app.jobs import runs_in_background
+
     ids = session.info.setdefault("outbox_ids", [])
-    ids.extend(obj.id for obj in session.new if isinstance(obj, OutboxMessage))
+    for obj in session.new:
+        if isinstance(obj, OutboxMessage):
+            ids.append(obj.id)
+            if runs_in_background(obj.kind):
+                session.info.setdefault("outbox_background", set()).add(obj.id)
 
 
 @event.listens_for(Session, "after_rollback")
 def _forget_outbox_rows(session):
     session.info.pop("outbox_ids", None)
+    session.info.pop("outbox_background", None)
 
 
 def commit() -> None:
@@ -36,13 +43,15 @@ def commit() -> None:
         return
     db.session.commit()
     ids = db.session.info.pop("outbox_ids", [])
+    background = db.session.info.pop("outbox_background", set())
     if ids:
-        dispatch_outbox(ids)
+        dispatch_outbox(ids, background)
 
 
 def rollback() -> None:
     db.session.rollback()
     db.session.info.pop("outbox_ids", None)
+    db.session.info.pop("outbox_background", None)
     if _BATCH in db.session.info:
         # What the block did before is gone: it must not commit what comes after as if it were whole.
         db.session.info[_BATCH] = "rolled back"
