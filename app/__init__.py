@@ -75,17 +75,21 @@ def create_app(config: dict | None = None) -> Flask:
     from app.admin import bp as admin_bp
     from app.api import bp as api_bp
     from app.auth import bp as auth_bp
+    from app.campaigns import bp as campaigns_bp
     from app.cli import register_cli
     from app.decisions import bp as decisions_bp
     from app.documents import bp as documents_bp
     from app.dossiers import bp as dossiers_bp
     from app.errors import register_error_handlers
     from app.inbox import bp as inbox_bp
+    from app.indicators import INDICATORS  # noqa: F401  (derived-indicator kinds, before any form loads)
     from app.jobs import init_jobs
     from app.notifications import bp as notifications_bp
+    from app.registry import bp as registry_bp
     from app.reports import bp as reports_bp
     from app.requests import init_request_limits
     from app.services.procedures import init_runtime
+    from app.subjects import bp as subjects_bp
     from app.verify import bp as verify_bp
     from app.web import register_template_helpers
 
@@ -95,8 +99,11 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(notifications_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(decisions_bp)
+    app.register_blueprint(campaigns_bp)
+    app.register_blueprint(subjects_bp)
     app.register_blueprint(documents_bp, url_prefix="/documents")
     app.register_blueprint(verify_bp)
+    app.register_blueprint(registry_bp, url_prefix="/registry")
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)

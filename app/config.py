@@ -74,6 +74,7 @@ def default_config() -> dict:
     - ``SECRET_KEY``: signs sessions and CSRF tokens. When unset in demo mode, a random key is made once
       and kept in ``DATA_DIR/secret_key`` (readable by the owner only), so no deployment runs on a known key.
     - ``MAX_EVIDENCE_BYTES``: largest evidence file accepted (default 10 MB).
+    - ``IMPORT_MAX_ROWS``: most data rows one registry import file may hold (default 200000).
     - ``PROCEDURES_DIR`` / ``CRITERIA_DIR``: the shipped procedure packages and criteria sets
       (default ``bpmn/`` and ``criteria/``).
     - ``SCRIPT_BUDGET_SECONDS``: processor time one engine step's scripts, conditions and DMN cells may
@@ -125,6 +126,7 @@ def default_config() -> dict:
         # Resolved by ``secret_key`` once the caller's overrides (DATA_DIR, DEMO) are applied.
         "SECRET_KEY": os.environ.get("SECRET_KEY") or None,
         "MAX_EVIDENCE_BYTES": max_evidence,
+        "IMPORT_MAX_ROWS": _env_int("IMPORT_MAX_ROWS", 200_000),
         "SCRIPT_BUDGET_SECONDS": float(_env("SCRIPT_BUDGET_SECONDS", "1")),
         # A self-report may carry several photos (each checked against MAX_EVIDENCE_BYTES); bodies
         # beyond this are refused before they are read.

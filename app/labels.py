@@ -17,7 +17,17 @@ STATUS_STYLE = {
     "not_recognized": "secondary",
     "rejected": "danger",
 }
-RATING = {"tot": _l("Tốt"), "dat": _l("Đạt"), "khong_dat": _l("Không đạt")}
+RATING = {
+    "tot": _l("Tốt"),
+    "kha": _l("Khá"),
+    "trung_binh": _l("Trung bình"),
+    "dat": _l("Đạt"),
+    "khong_dat": _l("Không đạt"),
+    # The levels of Thông tư 24/2023 and 25/2023.
+    "muc_1": _l("Mức độ 1"),
+    "muc_2": _l("Mức độ 2"),
+    "chua_dat": _l("Chưa đạt"),
+}
 ROLE = {
     "household": _l("Hộ gia đình"),
     "village_head": _l("Trưởng ấp / Tổ trưởng dân phố"),
@@ -25,6 +35,9 @@ ROLE = {
     "commune_chairman": _l("Chủ tịch UBND cấp xã"),
     "district_officer": _l("Cán bộ cấp huyện"),
     "emulation_committee": _l("Hội đồng Thi đua – Khen thưởng cấp tỉnh"),
+    "province_officer": _l("Cán bộ Sở Giáo dục và Đào tạo"),
+    "association": _l("Hội Khuyến học"),
+    "applicant": _l("Dòng họ, cơ quan, đơn vị, công dân"),
     "inspector": _l("Thanh tra"),
     "admin": _l("Quản trị hệ thống"),
 }

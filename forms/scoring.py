@@ -140,7 +140,8 @@ def missing_evidence(
         claimed = any(
             applies(f) and (_positive(data.get(f.name)) or data.get(f.name) in levels)
             for f in fields
-            if f.type != "file"
+            # A derived value comes from the records themselves: it claims nothing to prove.
+            if f.type not in ("file", "derived")
         )
         if claimed and files and not any(data.get(f.name) for f in files):
             text = message("evidence_required", locale, index=index, label=criterion.label(locale))
@@ -155,12 +156,19 @@ def _points(definition, scoring: ScoringDefinition, data, hits, locale) -> Score
     for field in definition.value_fields:
         if not field.field_type.scored:
             continue
+        if field.criterion is None:
+            continue  # a derived value shown without points
         value = data.get(field.name)
-        if value is not None and (
+        points_of = getattr(field.field_type, "points_of", None)
+        if points_of is not None:
+            # A derived indicator (a percentage) scores by its thresholds.
+            got = points_of(field, value)
+        elif value is not None and (
             isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= field.max_points
         ):
             raise ValueError(f"{field.name}: {value!r} is not a score from 0 to {field.max_points}")
-        got = value or 0
+        else:
+            got = value or 0
         points[field.criterion] += got
         floor = field.options.get("floor")
         item = ItemScore(

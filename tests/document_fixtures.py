@@ -54,7 +54,11 @@ def make_issued_decision(
         subjects += db.session.scalars(
             select(Subject)
             .join(AdminUnit, AdminUnit.id == Subject.unit_id)
-            .where(AdminUnit.parent_id == unit.id, Subject.id != household.subject_id)
+            .where(
+                AdminUnit.parent_id == unit.id,
+                Subject.kind == "household",
+                Subject.id != household.subject_id,
+            )
             .order_by(Subject.code)
             .limit(others)
         ).all()

@@ -131,7 +131,7 @@ def at_commune_scoring(app, count: int, *, commune: str = "DEMO-AH", points=lamb
         subjects = db.session.scalars(
             select(Subject)
             .join(AdminUnit, AdminUnit.id == Subject.unit_id)
-            .where(AdminUnit.parent_id == commune_id)
+            .where(AdminUnit.parent_id == commune_id, Subject.kind == "household")
             .order_by(Subject.code)
         ).all()
         for subject in subjects:

@@ -51,6 +51,7 @@ TYPE_LABELS = {
     "score": _l("Điểm (chấm theo tiêu chí)"),
     "heading": _l("Tiêu đề mục"),
     "computed": _l("Giá trị tính sẵn"),
+    "derived": _l("Chỉ số hệ thống tự tính (từ kết quả công nhận)"),
     "group": _l("Nhóm lặp lại (nhiều dòng)"),
     "note": _l("Ghi chú"),
 }
@@ -266,6 +267,9 @@ def _property_labels() -> dict[str, str]:
         "fields": _("Các trường của mỗi dòng (JSON)"),
         "min_rows": _("Số dòng tối thiểu"),
         "max_rows": _("Số dòng tối đa"),
+        "indicator": _("Chỉ số (households_recognised, clan_families_recognised, staff_citizens_recognised)"),
+        "params": _('Tham số của chỉ số (JSON), ví dụ {"title": "gia_dinh_hoc_tap"}'),
+        "points": _('Ngưỡng điểm (JSON), ví dụ [{"min": 70, "points": 20}]'),
     }
 
 

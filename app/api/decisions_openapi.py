@@ -111,7 +111,8 @@ def decision_paths(operation) -> dict:
                     _query(
                         "years_in_a_row",
                         _integer(1, MAX_YEARS_IN_A_ROW),
-                        "recognised in each of the N years before",
+                        "recognised N years in a row counting the dossier's own year "
+                        "(the N-1 years before it were recognised)",
                     ),
                 ),
             )

@@ -326,6 +326,11 @@ def _schemas() -> dict:
                     },
                 },
                 "data": {"type": "object", "description": "pre-filled values"},
+                "derived": {
+                    "type": "object",
+                    "description": "derived fields by name: the server's value (frozen when the dossier was "
+                    "scored), numerator, denominator and the list it was computed from",
+                },
                 "draft": {
                     "oneOf": [_ref("TaskDraft"), {"type": "null"}],
                     "description": "the caller's own draft (PUT /tasks/{id}/draft)",
@@ -434,6 +439,9 @@ def openapi_document(config: Mapping) -> dict:
             **_decision_paths(operation),
             **_document_paths(operation),
             **_report_paths(operation),
+            **_subject_paths(operation),
+            **_import_paths(operation),
+            **_campaign_paths(operation),
         },
     }
 
@@ -443,6 +451,25 @@ def _decision_paths(operation: _Operations) -> dict:
     from app.api.decisions_openapi import decision_paths
 
     return decision_paths(operation)
+
+
+def _import_paths(operation: _Operations) -> dict:
+    from app.api.imports_openapi import import_paths  # builds on the helpers above
+
+    return import_paths(operation)
+
+
+def _campaign_paths(operation: _Operations) -> dict:
+    # Imported here: that module builds on the helpers above.
+    from app.api.campaigns_openapi import campaign_paths
+
+    return campaign_paths(operation)
+
+
+def _subject_paths(operation: _Operations) -> dict:
+    from app.api.subjects_openapi import subject_paths
+
+    return subject_paths(operation)
 
 
 def _report_paths(operation: _Operations) -> dict:

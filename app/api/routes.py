@@ -14,7 +14,7 @@ from app.extensions import db
 from app.inbox.query import SORTS, InboxFilter, inbox_query
 from app.labels import localized
 from app.models import DOSSIER_STATUSES, AuditEvent, Dossier, HumanTask, Subject, utcnow
-from app.services import accounts
+from app.services import accounts, indicators
 from app.services.bulk import BulkRefused, claim_tasks, release_tasks
 from app.services.dossiers import (
     MAX_YEAR,
@@ -178,6 +178,10 @@ def task_detail(task_id: int):
         body["data"] = (
             prefill_values(form, prefill_context(task.dossier, form)) if task.state == "open" else {}
         )
+        # Derived indicators: the server's value (frozen, or computed now) and the list behind it.
+        derived = indicators.views_for(task.dossier, form) if task.state == "open" else {}
+        body["data"].update({name: view.value for name, view in derived.items()})
+        body["derived"] = {name: view.as_dict() for name, view in derived.items()}
     # The caller's own draft only: a draft is private to whoever saved it.
     draft = draft_for(task, g.api_user)
     body["draft"] = {"data": draft["data"], "saved_at": _iso(draft["saved_at"])} if draft else None
@@ -264,7 +268,11 @@ def dossier_create():
         if not isinstance(subject_id, int) or isinstance(subject_id, bool):
             message = _("Mã đối tượng phải là số nguyên.")
             raise InvalidInput({"subject_id": [message]}, message)
-        subjects = [s for s in subjects if s.id == subject_id]
+        # Not the caller's own: a subject without an account, registered for it by the desk or its
+        # village head (open_dossier checks who); a subject with an account registers itself.
+        subjects = [s for s in subjects if s.id == subject_id] or [
+            s for s in [db.session.get(Subject, subject_id)] if s is not None and s.account_id is None
+        ]
     if not subjects:
         raise NotFound(_("Tài khoản không gắn với hộ gia đình hay đối tượng nào."))
     title, year = body.get("title"), body.get("year")

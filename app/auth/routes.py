@@ -13,6 +13,7 @@ from app.models import User, utcnow
 from app.services import sessions
 from app.services.accounts import authenticate
 from app.services.bounds import PASSWORD, TOO_LONG, limit
+from app.services.jurisdiction import works_on_tasks
 from app.web import redirect_back
 
 
@@ -55,8 +56,11 @@ def unauthorized():
 
 
 def home_for(user: User) -> str:
-    if user.is_official:
+    if works_on_tasks(user):
         return url_for("inbox.index")
+    if user.is_official:
+        # Those who see without acting (Hội Khuyến học) start at their area's report.
+        return url_for("reports.index")
     if user.is_admin:
         return url_for("admin.users")
     return url_for("dossiers.index")

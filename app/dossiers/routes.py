@@ -1,6 +1,6 @@
 from datetime import date
 
-from flask import abort, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, g, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import format_time, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -20,6 +20,7 @@ from app.models import (
     Subject,
     utcnow,
 )
+from app.services import indicators
 from app.services.bounds import search_text
 from app.services.desk import contacts_for
 from app.services.dossiers import (
@@ -27,7 +28,6 @@ from app.services.dossiers import (
     get_actionable_task,
     get_visible_dossier,
     latest_submissions,
-    open_dossier,
     prefill_context,
     preview_step,
     submit_task,
@@ -98,7 +98,15 @@ def index():
         this_year=this_year,
         registered=registered,
         next_steps=next_steps,
+        waiting=_waiting_registrations(own_subjects, this_year),
     )
+
+
+def _waiting_registrations(subjects, year: int) -> dict:
+    """subject id → its registration whose dossier opens when the campaign's self-assessment begins."""
+    from app.services.campaigns import waiting_registrations
+
+    return {r.subject_id: r for r in waiting_registrations([s.id for s in subjects], year)}
 
 
 @bp.route("/dossiers/new", methods=["POST"])
@@ -109,14 +117,24 @@ def create():
         raise NotFound(_("Không tìm thấy đối tượng."))
     title = request.form.get("title", "")
     year = request.form.get("year", type=int) or date.today().year
+    from app.services.campaigns import register_or_open, vn_day
+
     try:
-        dossier = open_dossier(subject, title, year, actor=current_user, now=utcnow())
+        # In a campaign's registration window before self-assessment, "Đăng ký" registers; else it opens.
+        outcome, opened = register_or_open(subject, title, year, actor=current_user, now=utcnow())
     except Conflict as exc:
         flash(exc.message, "warning")
         return redirect(url_for("dossiers.index"))
     except InvalidInput as exc:
         flash(" ".join(m for messages in exc.errors.values() for m in messages), "danger")
         return redirect(url_for("dossiers.index"))
+    if outcome == "registered":
+        flash(
+            _("Đã đăng ký. Hồ sơ tự đánh giá sẽ mở ngày %(day)s.", day=vn_day(opened.assessment_from)),
+            "success",
+        )
+        return redirect(url_for("dossiers.index"))
+    dossier = opened
     flash(_("Đã tạo hồ sơ %(code)s. Vui lòng tự đánh giá và nộp hồ sơ.", code=dossier.code), "success")
     return redirect(url_for("dossiers.show", dossier_id=dossier.id))
 
@@ -137,11 +155,11 @@ def _score_rows(dossier: Dossier, submissions):
     form = form_for(base.form_version)
     if form.scoring is None:
         return None
-    self_data = self_sub.data if self_sub else {}
-    official_data = official_sub.data if official_sub else {}
+    self_data = _points_by_item(form, self_sub.data) if self_sub else {}
+    official_data = _points_by_item(form, official_sub.data) if official_sub else {}
     rows = []
     for criterion in form.scoring.criteria:
-        items = [f for f in form.value_fields if f.type == "score" and f.criterion == criterion.key]
+        items = [f for f in form.value_fields if f.field_type.scored and f.criterion == criterion.key]
         rows.append(
             {
                 "criterion": criterion,
@@ -158,6 +176,15 @@ def _score_rows(dossier: Dossier, submissions):
             }
         )
     return {"rows": rows, "max_total": form.scoring.max_total, "pass_total": form.scoring.pass_total}
+
+
+def _points_by_item(form, data: dict) -> dict:
+    """A submission's points per scored item: a score as entered, a derived value by its thresholds."""
+    points = dict(data)
+    for field in form.value_fields:
+        if field.type == "derived" and field.criterion is not None:
+            points[field.name] = field.field_type.points_of(field, data.get(field.name))
+    return points
 
 
 def _step_details(submissions, locale: str):
@@ -190,6 +217,7 @@ def show(dossier_id: int, comment: str = ""):
         select(EvidenceFile).where(EvidenceFile.dossier_id == dossier.id).order_by(EvidenceFile.id)
     ).all()
     open_tasks = [t for t in dossier.tasks if t.state == "open"]
+    derived = indicators.frozen_views(dossier)  # values frozen when the dossier was scored
     return render_template(
         "dossiers/show.html",
         dossier=dossier,
@@ -199,6 +227,8 @@ def show(dossier_id: int, comment: str = ""):
         comments=comments,
         evidence=evidence,
         criteria=criteria_of(dossier),
+        derived=derived,
+        derived_labels=indicators.field_labels(dossier, str(get_locale() or "vi")) if derived else {},
         open_tasks=open_tasks,
         my_tasks=[t for t in open_tasks if can_act_on_task(current_user, t)],
         comment=comment,
@@ -384,6 +414,9 @@ def task(task_id: int):
     if draft_shown:
         for name, inputs in draft_inputs(form, draft["data"]).items():
             values.setlist(name, inputs)
+    # Derived fields show and score the server's value (frozen, or computed now), never a posted one.
+    g.derived = indicators.views_for(dossier, form)
+    values = indicators.with_values(form, values, g.derived) if g.derived else values
     # The outcome of the answers as shown, so the page states it before any script runs.
     preview = preview_step(task, values, actor=current_user, now=utcnow(), locale=locale)
     return render_template(
@@ -414,7 +447,8 @@ def task_preview(task_id: int):
     server's own validation, scoring and a dry run of the step, so the page never disagrees with it."""
     task = get_actionable_task(task_id, current_user)
     locale = str(get_locale() or "vi")
-    preview = preview_step(task, _answers(request.form), actor=current_user, now=utcnow(), locale=locale)
+    answers = indicators.task_formdata(task, form_for(task.form_version), _answers(request.form))
+    preview = preview_step(task, answers, actor=current_user, now=utcnow(), locale=locale)
     sentence = _ending_sentence(preview.ending)
     return jsonify(
         outcome=preview.outcome.as_dict(),

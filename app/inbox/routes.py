@@ -30,7 +30,7 @@ from app.services.bulk import (
 )
 from app.services.dossiers import claim_task, release_task
 from app.services.errors import Conflict, InvalidInput
-from app.services.jurisdiction import task_scope
+from app.services.jurisdiction import task_scope, works_on_tasks
 from app.services.procedures import form_for
 from app.titles import title_choices
 from app.web import is_local_path, redirect_back
@@ -84,6 +84,12 @@ def _filter_villages(user, units, unit_id: int | None):
         .limit(MAX_VILLAGE_CHOICES + 1)
     ).all()
     return None if len(villages) > MAX_VILLAGE_CHOICES else villages
+
+
+@bp.app_template_global()
+def has_inbox() -> bool:
+    """Whether the menu offers the inbox: the reader holds an official role that may be given tasks."""
+    return current_user.is_authenticated and works_on_tasks(current_user)
 
 
 @bp.route("/inbox")

@@ -248,6 +248,7 @@ def tick(now: datetime | None = None) -> dict:
     """The periodic work: plan due timers, escalate overdue tasks, plan the day's digests, then hand over
     every job that is due. Safe to run on several workers at once: each part writes its jobs under a
     dedupe key, and each job is claimed before it runs."""
+    from app.services.campaigns import plan_dossier_openings
     from app.services.digest import plan_digests
     from app.services.escalation import escalate_overdue_tasks
     from app.services.timers import plan_due_timers
@@ -257,6 +258,8 @@ def tick(now: datetime | None = None) -> dict:
         "timers_due": plan_due_timers(now=now),
         "tasks_escalated": escalate_overdue_tasks(now=now),
         "digests_planned": plan_digests(now=now),
+        # Registered subjects whose campaign's self-assessment has begun get their dossiers.
+        "campaign_openings_planned": plan_dossier_openings(now=now),
         "outbox_dispatched": sweep_outbox(now),
     }
 

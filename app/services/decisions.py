@@ -16,7 +16,7 @@ from datetime import date, datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, and_, exists, false, func, or_, select
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import APPLICANT_ROLES, AdminUnit, Dossier, HumanTask, ProcessDefinition, Subject, User
@@ -24,8 +24,9 @@ from app.models.decision import DECISION_KINDS, Decision, DecisionEntry
 from app.services import audit
 from app.services.dossiers import MAX_YEAR, MIN_YEAR, submit_task
 from app.services.errors import Conflict, InvalidInput, NotFound, ServiceError
-from app.services.jurisdiction import dossier_scope, task_scope
+from app.services.jurisdiction import OBSERVER_ROLES, dossier_scope, task_scope
 from app.services.outbox import add_job
+from app.services.streaks import at_least_in_a_row
 from app.services.uow import commit, one_transaction
 from forms import MultiDict
 from workflow import decides_tasks
@@ -97,7 +98,7 @@ def deciding_roles() -> frozenset[str]:
 
 
 def deciding_assignments(user: User) -> list:
-    roles = deciding_roles()
+    roles = deciding_roles() - set(OBSERVER_ROLES)
     return [a for a in user.roles if a.role in roles]
 
 
@@ -121,22 +122,6 @@ def _decides_condition():
         *(
             and_(Dossier.process_definition_id == definition_id, HumanTask.name == name)
             for definition_id, (name, _role, _answers) in steps.items()
-        )
-    )
-
-
-def _years_in_a_row(count: int):
-    """The subject was recognised for the same title in each of the ``count`` years before this one."""
-    earlier = aliased(Dossier)
-    return and_(
-        *(
-            exists().where(
-                earlier.subject_id == Dossier.subject_id,
-                earlier.title == Dossier.title,
-                earlier.year == Dossier.year - back,
-                earlier.status == "recognized",
-            )
-            for back in range(1, count + 1)
         )
     )
 
@@ -202,7 +187,7 @@ def candidates(
     if rating:
         query = query.where(Dossier.rating == rating)
     if years_in_a_row:
-        query = query.where(_years_in_a_row(min(years_in_a_row, MAX_YEARS_IN_A_ROW)))
+        query = query.where(at_least_in_a_row(min(years_in_a_row, MAX_YEARS_IN_A_ROW)))
     return query
 
 

@@ -37,6 +37,7 @@ from app.services.jurisdiction import can_act_on_task, can_register_for, can_see
 from app.services.outbox import add_job
 from app.services.procedures import compiled_for, definition_for, form_for, form_version_ids, runtime
 from app.services.step_messages import subject_label
+from app.services.streaks import years_before
 from app.services.uow import commit, rollback
 from forms import validate_submission
 from forms.outcome import OutcomePreview, preview_outcome, scored_data
@@ -65,24 +66,6 @@ def open_dossier(subject: Subject, title: str, year: int, *, actor: User, now: d
     return start_dossier(subject, title, year, actor=actor, now=now)
 
 
-def _years_in_a_row(subject: Subject, title: str, year: int) -> int:
-    """How many years right before ``year`` the subject was recognised for ``title``, without a gap."""
-    recognised = set(
-        db.session.scalars(
-            select(Dossier.year).where(
-                Dossier.subject_id == subject.id,
-                Dossier.title == title,
-                Dossier.status == "recognized",
-                Dossier.year < year,
-            )
-        )
-    )
-    count = 0
-    while year - count - 1 in recognised:
-        count += 1
-    return count
-
-
 def start_dossier(subject: Subject, title: str, year: int, *, actor: User, now: datetime) -> Dossier:
     """Open and start a dossier whose opening ``actor`` may already ask for (checked by the caller:
     the subject itself, the desk, or a campaign registration made by someone who could)."""
@@ -105,6 +88,9 @@ def start_dossier(subject: Subject, title: str, year: int, *, actor: User, now: 
         for lane in definition.manifest.get("lanes", {}).values()
         if lane["level"] != "subject"
         and not lane["level"].startswith(LINKED)
+        # A lane only some subjects reach (a commune step a province-managed unit skips) is checked
+        # when a task of it opens, not here.
+        and not lane.get("optional")
         and lane["level"] not in ancestor_levels
     )
     if missing:
@@ -155,7 +141,8 @@ def start_dossier(subject: Subject, title: str, year: int, *, actor: User, now: 
         # (a citizen's group picks its form) and its record (commendation after N years in a row).
         "subject_kind": subject.kind,
         "subject_category": subject.category,
-        "years_in_a_row": _years_in_a_row(subject, title, year),
+        "subject_level": subject.unit.level_code,
+        "years_in_a_row": years_before(subject.id, title, year),
     }
     try:
         result = runtime().start(compiled_for(definition), data=start_data, now=now)
@@ -216,6 +203,9 @@ def save_step(write: Callable[[], None]) -> None:
     except (StaleDataError, IntegrityError):
         rollback()
         raise Conflict(_("Hồ sơ vừa được người khác xử lý. Vui lòng tải lại trang.")) from None
+    except Exception:
+        rollback()
+        raise
 
 
 def task_holder(dossier: Dossier, level: str) -> tuple[AdminUnit, int | None]:
@@ -234,10 +224,10 @@ def task_holder(dossier: Dossier, level: str) -> tuple[AdminUnit, int | None]:
             .limit(1)
         )
         if holder is None:
-            raise StepFailed(
+            raise Conflict(
                 _(
-                    "Đối tượng chưa thuộc đơn vị, tổ chức nào (%(relation)s) để giao bước này.",
-                    relation=relation,
+                    "Đối tượng chưa thuộc cơ quan, đơn vị, tổ chức nào để giao bước tiếp theo. Vui lòng "
+                    "liên hệ cán bộ xã để cập nhật sổ đối tượng."
                 )
             )
         return holder.unit, holder.id
@@ -292,7 +282,11 @@ def apply_step(
     if result.completed:
         dossier.status = result.end_state
         dossier.completed_at = now
-    elif completed is not None and completed.subject_id is None and _returned_to_subject(result):
+    elif (
+        completed is not None
+        and completed.subject_id != dossier.subject_id  # an official's or the linked organisation's step
+        and _returned_to_subject(result, definition.manifest)
+    ):
         dossier.status = "returned"
     else:
         dossier.status = "in_progress"
@@ -421,6 +415,12 @@ def submit_task(
         evidence_ids = frozenset(
             db.session.scalars(select(EvidenceFile.id).where(EvidenceFile.dossier_id == dossier.id))
         )
+        # Derived indicators (app/services/indicators.py): the server's value replaces whatever was posted
+        # for a derived field, and an official's scoring step freezes it (IndicatorSnapshot) in this
+        # transaction; a refused step rolls the snapshot back with the rest.
+        from app.services.indicators import apply_to_step
+
+        formdata = apply_to_step(dossier, task, form, formdata, now=now)
         checked = validate_submission(form, formdata, locale=locale, evidence_ids=evidence_ids)
         errors = checked.errors | (upload_errors or {})
         if errors:
@@ -488,7 +488,8 @@ def submit_task(
                 # only on a return, so that ordinary steps store nothing more.
                 **(
                     {"returned_to": subject_label(definition.manifest)}
-                    if task.subject_id is None and _returned_to_subject(result)
+                    if task.subject_id != dossier.subject_id
+                    and _returned_to_subject(result, definition.manifest)
                     else {}
                 ),
             },
@@ -582,8 +583,11 @@ def _choice_label(field, value) -> dict | None:
     return None
 
 
-def _returned_to_subject(result: StepResult) -> bool:
-    return any(task.level == "subject" for task in result.ready_tasks)
+def _returned_to_subject(result: StepResult, manifest: dict) -> bool:
+    """The step sent the dossier back to its applicant side: a task of the subject itself, or the
+    self-assessment step (held by officials when the subject is a commune or village community)."""
+    self_step = scoring_tasks(manifest).get("self")
+    return any(task.level == "subject" or task.bpmn_id == self_step for task in result.ready_tasks)
 
 
 def _status_reason(manifest: dict, task_name: str, data: dict, score, result: StepResult) -> str | None:
@@ -591,7 +595,7 @@ def _status_reason(manifest: dict, task_name: str, data: dict, score, result: St
     sends the dossier back to the applicant or ends it without recognition, from the official score's
     shortfalls or the reason the official wrote."""
     ended_unrecognized = result.completed and result.end_state not in manifest.get("recognized_states", [])
-    returned = _returned_to_subject(result)
+    returned = _returned_to_subject(result, manifest)
     if not (ended_unrecognized or returned):
         return None
     note = data.get("reason") or data.get("comment") or None

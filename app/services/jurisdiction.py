@@ -2,7 +2,10 @@
 
 An official's role at a unit covers that unit's subtree. An applicant acts only on the tasks of its own
 subjects: a task of a lane at level ``subject`` carries the subject it belongs to, and that subject's
-account is the only one that may act on it, whatever role names the procedure gives the lane.
+account is the only one that may act on it, whatever role names the procedure gives the lane. A task of a
+lane at level ``linked:<relation>`` carries the subject the dossier's subject is linked to (the
+organisation of a staff member): that subject's account acts on it and, holding a task of the dossier, sees
+the dossier, and nothing else of its members.
 
 A subject without an account (a household that came to the commune's desk, or sent paper) is served at
 the desk: an official holding a desk role over its unit registers its dossiers and enters what it
@@ -11,10 +14,14 @@ declares on its behalf, until an account is linked to it.
 
 from sqlalchemy import and_, false, or_, select, true
 
-from app.models import OFFICIAL_ROLES, Dossier, HumanTask, Subject, User
+from app.extensions import db
+from app.models import APPLICANT_ROLES, OFFICIAL_ROLES, Dossier, HumanTask, Subject, User
 
 # The roles that receive applicants at the desk: the commune's one-stop officers.
 DESK_ROLES = ("commune_officer",)
+# Roles that see their area's dossiers and reports and act on nothing (Hội Khuyến học): even a lane that named
+# one would give it no task, and no decision or escalation is theirs.
+OBSERVER_ROLES = ("association",)
 
 
 def _own_subjects(user: User):
@@ -32,13 +39,35 @@ def serves_at_desk(user: User, subject: Subject) -> bool:
     )
 
 
+def _village_registers(user: User, subject: Subject) -> bool:
+    # On paper, families and the village itself register through the village head (issue 10).
+    return subject.account_id is None and any(
+        a.role == "village_head" and subject.unit.path.startswith(a.unit.path) for a in user.roles
+    )
+
+
 def can_register_for(user: User, subject: Subject) -> bool:
-    """Who may open a dossier for ``subject``: its own account, an admin, or the desk."""
-    return subject.account_id == user.id or user.is_admin or serves_at_desk(user, subject)
+    """Who may open a dossier for ``subject``: its own account, an admin, the desk, or, for a subject
+    without an account, the head of its village."""
+    return (
+        subject.account_id == user.id
+        or user.is_admin
+        or serves_at_desk(user, subject)
+        or _village_registers(user, subject)
+    )
 
 
 def _official_assignments(user: User):
     return [a for a in user.roles if a.role in OFFICIAL_ROLES]
+
+
+def _acting_assignments(user: User):
+    return [a for a in user.roles if a.role in OFFICIAL_ROLES and a.role not in OBSERVER_ROLES]
+
+
+def works_on_tasks(user: User) -> bool:
+    """Whether ``user`` holds an official role that may be given tasks (for the inbox in the menu)."""
+    return bool(_acting_assignments(user))
 
 
 def task_scope(user: User):
@@ -51,7 +80,7 @@ def task_scope(user: User):
                 HumanTask.unit_path.startswith(assignment.unit.path, autoescape=True),
             )
         )
-    for assignment in _official_assignments(user):
+    for assignment in _acting_assignments(user):
         clauses.append(
             and_(
                 HumanTask.subject_id.is_(None),
@@ -62,11 +91,26 @@ def task_scope(user: User):
     return or_(*clauses)
 
 
+def _may_hold_linked_tasks(user: User) -> bool:
+    """Only applicant accounts (an organisation's, a clan's) hold tasks of other subjects' dossiers; an
+    official's lists keep their plain jurisdiction condition."""
+    return any(a.role in APPLICANT_ROLES for a in user.roles)
+
+
+def _dossiers_holding_a_task_of(user: User):
+    """Dossiers of other subjects in which one of the user's subjects holds a task (``linked:`` lanes)."""
+    return select(HumanTask.dossier_id).where(
+        HumanTask.subject_id.is_not(None), HumanTask.subject_id.in_(_own_subjects(user))
+    )
+
+
 def dossier_scope(user: User):
     """SQL condition selecting the dossiers ``user`` may see."""
     if user.is_admin:
         return true()
     clauses = [Dossier.subject_id.in_(_own_subjects(user))]
+    if _may_hold_linked_tasks(user):
+        clauses.append(Dossier.id.in_(_dossiers_holding_a_task_of(user)))
     for assignment in _official_assignments(user):
         clauses.append(Dossier.unit_path.startswith(assignment.unit.path, autoescape=True))
     return or_(*clauses) if clauses else false()
@@ -75,13 +119,30 @@ def dossier_scope(user: User):
 def can_see_dossier(user: User, dossier: Dossier) -> bool:
     if user.is_admin or dossier.subject.account_id == user.id:
         return True
-    return any(dossier.unit_path.startswith(a.unit.path) for a in _official_assignments(user))
+    if any(dossier.unit_path.startswith(a.unit.path) for a in _official_assignments(user)):
+        return True
+    return _may_hold_linked_tasks(user) and any(
+        task.subject_id is not None
+        and task.subject_id != dossier.subject_id
+        and task_holder_subject(task).account_id == user.id
+        for task in dossier.tasks
+    )
+
+
+def task_holder_subject(task: HumanTask) -> Subject | None:
+    """The subject whose account acts on an applicant's task: the dossier's own subject, or the subject it
+    is linked to (``linked:<relation>`` lanes); None for an official's task."""
+    if task.subject_id is None:
+        return None
+    if task.subject_id == task.dossier.subject_id:
+        return task.dossier.subject
+    return db.session.get(Subject, task.subject_id)
 
 
 def can_act_on_task(user: User, task: HumanTask) -> bool:
     if task.subject_id is not None:
-        subject = task.dossier.subject
+        subject = task_holder_subject(task)
         return subject.account_id == user.id or serves_at_desk(user, subject)
     return any(
-        a.role == task.role and task.unit_path.startswith(a.unit.path) for a in _official_assignments(user)
+        a.role == task.role and task.unit_path.startswith(a.unit.path) for a in _acting_assignments(user)
     )

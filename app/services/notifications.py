@@ -7,7 +7,7 @@ from sqlalchemy import select, update
 from app.extensions import db
 from app.models import OFFICIAL_ROLES, AdminUnit, Dossier, HumanTask, Notification, RoleAssignment, User
 from app.services import mail, preferences
-from app.services.jurisdiction import DESK_ROLES
+from app.services.jurisdiction import DESK_ROLES, OBSERVER_ROLES, task_holder_subject
 from app.services.outbox import add_job
 from app.services.uow import commit
 
@@ -17,7 +17,9 @@ def eligible_users(task: HumanTask) -> list[User]:
     applicant's task, the applicant's account, or the desk's officers when it has none."""
     roles = [task.role]
     if task.subject_id is not None:
-        account = task.dossier.subject.account_id
+        # The subject holding the task: the dossier's own, or the organisation a staff member's step
+        # is linked to.
+        account = task_holder_subject(task).account_id
         if account:
             user = db.session.get(User, account)
             return [user] if user and user.active else []
@@ -125,7 +127,12 @@ def _officials_of(unit_id: int) -> list[User]:
         db.session.scalars(
             select(User)
             .join(RoleAssignment, RoleAssignment.user_id == User.id)
-            .where(RoleAssignment.role.in_(OFFICIAL_ROLES), RoleAssignment.unit_id == unit_id, User.active)
+            .where(
+                RoleAssignment.role.in_(OFFICIAL_ROLES),
+                RoleAssignment.role.not_in(OBSERVER_ROLES),  # told to follow up, which they cannot
+                RoleAssignment.unit_id == unit_id,
+                User.active,
+            )
             .distinct()
             .order_by(User.id)
         )

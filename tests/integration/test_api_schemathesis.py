@@ -102,7 +102,18 @@ def app(make_app):
 def world(app, client):
     """Tokens for the roles, a dossier at the commune's step, and the ids, keys and versions that exist."""
     from app.extensions import db
-    from app.models import ApiToken, Decision, Dossier, HumanTask, Notification, OutboxMessage, User, utcnow
+    from app.models import (
+        ApiToken,
+        Campaign,
+        Decision,
+        Dossier,
+        HumanTask,
+        Notification,
+        OutboxMessage,
+        Subject,
+        User,
+        utcnow,
+    )
 
     with app.app_context():
         for username in ROLES:
@@ -147,6 +158,10 @@ def world(app, client):
                 "/incidents": list(
                     db.session.scalars(db.select(OutboxMessage.id).where(OutboxMessage.status == "failed"))
                 ),
+                "/campaigns": list(db.session.scalars(db.select(Campaign.id))),
+                "/subjects": list(db.session.scalars(db.select(Subject.id))),
+                # /imports/{id}: none before a file is uploaded, so unknown ids (404s).
+                "/imports": [],
             },
             "key": {prefix: [item["key"] for item in items] for prefix, items in libraries.items()},
             "version": {

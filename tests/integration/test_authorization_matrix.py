@@ -791,3 +791,153 @@ def test_a_second_household_of_the_same_village_runs_its_own_dossier(app, web):
     assert response.status_code == 302
     assert api.task_for("demo-commune", dossier_id, "commune_scoring")
     assert api.get("demo-household", f"/dossiers/{dossier_id}").status_code == 404
+
+
+# ------------------------------------------------------------------- a unit recognises its staff
+
+# A staff member's Công dân học tập dossier reaches the step of a ``linked:staff`` lane: the organisation
+# whose staff the citizen is acts on it with its own account. Everyone's answer on that dossier and task,
+# as in the matrix above: "act" sees the dossier and holds the step, "see" sees the dossier only, "-" gets
+# 404 everywhere and changes nothing.
+STAFF_ACCESS = {
+    "school": "act",  # the organisation the citizen works for
+    "other_school": "-",  # another organisation, of another ward
+    "colleague": "-",  # a citizen on the same staff
+    "citizen": "see",  # the applicant
+    "village": "see",  # the head of the citizen's village: in jurisdiction, but not the step's holder
+    "chairman_other": "-",  # the chairman of another ward
+}
+STAFF_PASSWORD = "matkhau123"  # noqa: S105  (test accounts)
+
+
+@pytest.fixture
+def staff_world(app, api):
+    from tests.title_factories_citizen_unit import (
+        add_staff,
+        citizen_self_report,
+        ensure_active,
+        ensure_campaign,
+        make_citizen,
+        make_organisation,
+    )
+
+    ensure_active(app, "cong_dan_hoc_tap", "cong_dan_hoc_tap", "DEMO-CT25")
+    ensure_campaign(app, "cong_dan_hoc_tap", "DEMO-CT25")
+    school = make_organisation(
+        app, "truong-ck", "DEMO-CK", name="Trường THCS Cái Khế", password=STAFF_PASSWORD
+    )
+    other = make_organisation(
+        app, "truong-ab", "DEMO-AB", name="Trường THCS An Bình", password=STAFF_PASSWORD
+    )
+    citizen = make_citizen(
+        app, "gv-ck", "DEMO-CK-V1", "can_bo_doanh_nhan", name="Lê Văn Minh", password=STAFF_PASSWORD
+    )
+    colleague = make_citizen(
+        app,
+        "gv-ck-2",
+        "DEMO-CK-V1",
+        "can_bo_doanh_nhan",
+        name="Phạm Thị Thu",
+        gender="nu",
+        password=STAFF_PASSWORD,
+    )
+    add_staff(app, school, citizen)
+    add_staff(app, school, colleague)
+    people = {
+        "school": (school.username, STAFF_PASSWORD),
+        "other_school": (other.username, STAFF_PASSWORD),
+        "colleague": (colleague.username, STAFF_PASSWORD),
+        "citizen": (citizen.username, STAFF_PASSWORD),
+        "village": ("demo-village-ck1", DEMO_PASSWORD),
+        "chairman_other": ("demo-chairman-ab", DEMO_PASSWORD),
+    }
+    for username, password in people.values():
+        api.token(username, password)
+    opened = api.post(citizen.username, "/dossiers", json={"title": "cong_dan_hoc_tap", "year": 2026})
+    assert opened.status_code == 201, opened.get_json()
+    dossier_id = opened.get_json()["id"]
+    # The colleague's own dossier waits at its self-assessment: the school holds nothing of it yet.
+    colleague_dossier = api.post(
+        colleague.username, "/dossiers", json={"title": "cong_dan_hoc_tap", "year": 2026}
+    )
+    assert colleague_dossier.status_code == 201
+    api.complete(
+        citizen.username,
+        dossier_id,
+        "self_report_can_bo_doanh_nhan",
+        citizen_self_report(api, citizen.username, dossier_id, 9),
+    )
+    task_id = api.task_for(school.username, dossier_id, "unit_recognition")["id"]
+    return {
+        "people": people,
+        "dossier_id": dossier_id,
+        "task_id": task_id,
+        "colleague_dossier_id": colleague_dossier.get_json()["id"],
+    }
+
+
+def _rows(app) -> dict:
+    from app.extensions import db
+
+    with app.app_context():
+        state = {name: [tuple(row) for row in db.session.execute(text(sql))] for name, sql in WATCHED.items()}
+        db.session.remove()
+    return state
+
+
+@pytest.mark.parametrize("who", STAFF_ACCESS)
+def test_an_organisation_acts_on_its_staff_members_step_and_nobody_else_does(app, api, staff_world, who):
+    username, password = staff_world["people"][who]
+    dossier_id, task_id = staff_world["dossier_id"], staff_world["task_id"]
+    access = STAFF_ACCESS[who]
+    web = WebClient(app)
+    assert web.login(username, password).status_code == 302
+
+    before = _rows(app)
+    dossier_reads = [api.get(username, f"/dossiers/{dossier_id}"), web.get(f"/dossiers/{dossier_id}")]
+    task_reads = [api.get(username, f"/tasks/{task_id}"), web.get(f"/tasks/{task_id}")]
+    for response in dossier_reads:
+        assert response.status_code == (404 if access == "-" else 200), (who, response.status_code)
+    for response in task_reads:
+        assert response.status_code == (200 if access == "act" else 404), (who, response.status_code)
+    listed = api.get(username, "/dossiers", query_string={"per_page": 200}).get_json()["items"]
+    assert (dossier_id in [d["id"] for d in listed]) == (access != "-")
+    inbox = api.get(username, "/tasks", query_string={"per_page": 200}).get_json()["items"]
+    assert (task_id in [t["id"] for t in inbox]) == (access == "act")
+    if who == "school":
+        # Only the dossier whose step it holds: not the colleague's, still at its self-assessment.
+        assert api.get(username, f"/dossiers/{staff_world['colleague_dossier_id']}").status_code == 404
+        assert [d["id"] for d in listed] == [dossier_id]
+    assert _rows(app) == before
+
+    if access == "act":
+        done = api.post(
+            username,
+            f"/tasks/{task_id}/complete",
+            json={
+                "data": {
+                    "decision": "approve",
+                    "decision_number": "12/QĐ-THCS",
+                    "decision_date": "2026-12-10",
+                    "signer": "Hiệu trưởng",
+                }
+            },
+        )
+        assert done.status_code == 200, done.get_json()
+        assert done.get_json()["status"] == "recognized"
+        return
+    refused = [
+        api.post(username, f"/tasks/{task_id}/claim"),
+        api.post(username, f"/tasks/{task_id}/complete", json={"data": {"decision": "approve"}}),
+    ]
+    if access == "-":
+        refused.append(
+            api.post(
+                username,
+                f"/dossiers/{dossier_id}/evidence",
+                data={"file": (io.BytesIO(png_bytes()), "minh-chung.png")},
+            )
+        )
+    for response in refused:
+        assert response.status_code == 404, (who, response.status_code)
+    assert _rows(app) == before

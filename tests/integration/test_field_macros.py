@@ -47,6 +47,12 @@ def definition():
                     "visible_if": {"!=": [{"var": "name"}, "</div><script>alert('x')</script>{{ 7 }}"]},
                 },
                 {
+                    "name": "share",
+                    "type": "derived",
+                    "label": "Tỷ lệ hộ đạt Gia đình học tập",
+                    "indicator": "households_recognised",
+                },
+                {
                     "name": "household",
                     "type": "group",
                     "label": "Thành viên",
@@ -70,8 +76,8 @@ def test_every_registered_type_renders_through_its_macro(app, definition):
     html = render(app, definition)
     for field in definition.value_fields:
         assert f'data-field="{field.name}"' in html
-        # A computed value is never posted; a group's inputs are its cells.
-        assert f'name="{field.name}"' in html or field.type in ("file", "computed", "group")
+        # A computed or derived value is never posted; a group's inputs are its cells.
+        assert f'name="{field.name}"' in html or field.type in ("file", "computed", "derived", "group")
     assert 'name="household-0-full_name"' in html and 'name="household-__index__-full_name"' in html
     assert "<script>" not in html and "<b>" not in html and "{{ 7 }}" in html
     assert '<h2 class="h6 mt-4 border-bottom pb-1">Phần &lt;script&gt;1&lt;/script&gt;</h2>' in html

@@ -136,8 +136,13 @@ def test_seed_demo_is_idempotent(app_ctx):
 
     before = counts()
     # Four-level Cần Thơ (city, 2 districts, 4 communes, 8 villages, 80 households) beside the post-2025
-    # tree (province, 2 wards, 4 areas, 20 households); 10 + 9 demo accounts.
-    assert before[:3] == (1 + 2 + 4 + 8 + 1 + 2 + 4, 80 + 20, 10 + 9)
+    # tree (province, 2 wards, 4 areas, 20 households). Per commune (6): its own subject, its 2 villages',
+    # 2 clans, 3 organisations with 4 staff citizens each, and a citizen of each other group per village
+    # (108 citizens in all). Accounts: 10 + 9 officials and households, 12 clans, 6 organisations, 2
+    # citizens, the association and the province officer.
+    households = db.session.scalar(db.select(db.func.count(Subject.id)).where(Subject.kind == "household"))
+    assert households == 80 + 20
+    assert before[:3] == (1 + 2 + 4 + 8 + 1 + 2 + 4, 100 + 6 * (1 + 2 + 2 + 3) + 108, 10 + 9 + 12 + 6 + 2 + 2)
     result = app_ctx.test_cli_runner().invoke(args=["seed-demo"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output) == {"households_added": 0, "procedures_deployed": 0}

@@ -213,7 +213,9 @@ def test_api_shape_and_xlsx(api, dataset):
     assert (body["total"]["base"], body["total"]["rate_base"]) == (19, 52.63)
 
     xlsx = api.get(
-        "demo-admin", "/reports/progress", query_string={"unit": "T-P", "year": YEAR, "format": "xlsx"}
+        "demo-admin",
+        "/reports/progress",
+        query_string={"unit": "T-P", "title": TITLE, "year": YEAR, "format": "xlsx"},
     )
     assert xlsx.status_code == 200 and xlsx.mimetype.endswith("spreadsheetml.sheet")
     assert load_workbook(BytesIO(xlsx.data)).active["D6"].value == 15

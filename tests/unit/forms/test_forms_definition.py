@@ -260,7 +260,8 @@ class TestRejectedDefinitions:
             'fields[0].colour: khóa không được hỗ trợ cho trường kiểu "text".',
             'fields[1].name: tên trường "a" bị trùng với fields[0].',
             "fields[1].type: kiểu trường không hợp lệ 'widget'; các kiểu hợp lệ: text, textarea, integer, "
-            "decimal, date, choice, multichoice, yesno, file, score, heading, computed, group, note.",
+            "decimal, date, choice, multichoice, yesno, file, score, heading, computed, derived, group, "
+            "note.",
             "fields[2].min: min (5) lớn hơn max (1).",
         ]
         message = str(FormDefinitionError(errors))

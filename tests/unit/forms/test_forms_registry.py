@@ -34,6 +34,7 @@ def test_built_in_types_in_their_documented_order():
         "score",
         "heading",
         "computed",
+        "derived",
         "group",
         "note",
     ]

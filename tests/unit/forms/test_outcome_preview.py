@@ -72,6 +72,9 @@ def generated_input(form, rng: random.Random) -> MultiDict:
             )
         elif field.type == "yesno":
             value = "no" if best else rng.choice(["yes", "no", ""])
+        elif field.type == "derived":
+            # The application passes the computed share in under the field's name.
+            value = "100" if best else str(rng.randint(0, 1000) / 10)
         else:
             continue
         if value:
