@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import and_, case, func, or_, select
 
 from app.extensions import db
-from app.models import Dossier, HumanTask, ProcessDefinition, User
+from app.models import AdminUnit, Dossier, DossierCount, HumanTask, ProcessDefinition, User
 from app.reports.queries import Row, report_units, totals
 from app.services.jurisdiction import task_scope
 from app.titles import catalogue
@@ -39,12 +39,27 @@ def _decision_steps():
     return found
 
 
+def _busiest_title(unit: AdminUnit | None, titles: list[str], year: int) -> str | None:
+    """The title the home page reports on: the one with most dossiers this year under the user's unit
+    (read from the per-village counts), the first title when there are none yet."""
+    if unit is None or not titles:
+        return titles[0] if titles else None
+    counts = dict(
+        db.session.execute(
+            select(DossierCount.title, func.sum(DossierCount.n))
+            .join(AdminUnit, AdminUnit.id == DossierCount.unit_id)
+            .where(DossierCount.year == year, AdminUnit.path.startswith(unit.path, autoescape=True))
+            .group_by(DossierCount.title)
+        ).all()
+    )
+    return max(titles, key=lambda title: (counts.get(title) or 0, -titles.index(title)))
+
+
 def home_dashboard(user: User, *, now: datetime, year: int) -> Dashboard | None:
     if not user.is_official:
         return None
     units = report_units(user)
-    titles = list(catalogue())
-    title = titles[0] if titles else None
+    title = _busiest_title(units[0] if units else None, list(catalogue()), year)
     progress = totals(units[0], title, year) if units and title else None
     open_tasks, overdue = db.session.execute(
         select(func.count(), func.sum(case((HumanTask.due_at < now, 1), else_=0))).where(

@@ -5,6 +5,7 @@ per-row report."""
 import time
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect
 
 from tests.browser.test_accessibility_axe import problems as page_problems
@@ -34,13 +35,18 @@ def test_ten_thousand_households_upload_with_a_progress_bar_that_advances(page: 
     expect(page.get_by_test_id("import-panel")).to_be_visible()
     seen = []
     while time.monotonic() - started < 60:
-        state = page.evaluate(
-            """() => {
-                const bar = document.querySelector("[data-progress-bar]");
-                const counts = document.querySelector("[data-testid=import-counts]");
-                return {value: bar ? bar.value : null, max: bar ? bar.max : null, done: !!counts};
-            }"""
-        )
+        try:
+            state = page.evaluate(
+                """() => {
+                    const bar = document.querySelector("[data-progress-bar]");
+                    const counts = document.querySelector("[data-testid=import-counts]");
+                    return {value: bar ? bar.value : null, max: bar ? bar.max : null, done: !!counts};
+                }"""
+            )
+        except PlaywrightError:
+            # The script reloads the page when the import ends; read again once the new page is there.
+            page.wait_for_load_state()
+            continue
         if state["done"]:
             break
         if state["value"] is not None:
