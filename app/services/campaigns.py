@@ -27,8 +27,7 @@ from app.models import (
 )
 from app.services import audit
 from app.services.campaign_rules import local_day, province_id_of
-from app.services.decisions import Forbidden
-from app.services.errors import Conflict, InvalidInput, NotFound
+from app.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.services.outbox import add_job
 from app.services.procedures import compiled_for, definition_for
 from app.services.uow import commit, rollback

@@ -23,7 +23,7 @@ from app.models import APPLICANT_ROLES, AdminUnit, Dossier, HumanTask, ProcessDe
 from app.models.decision import DECISION_KINDS, Decision, DecisionEntry
 from app.services import audit
 from app.services.dossiers import MAX_YEAR, MIN_YEAR, submit_task
-from app.services.errors import Conflict, InvalidInput, NotFound, ServiceError
+from app.services.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceError
 from app.services.jurisdiction import OBSERVER_ROLES, dossier_scope, task_scope
 from app.services.outbox import add_job
 from app.services.streaks import at_least_in_a_row
@@ -45,12 +45,6 @@ _TEXT_LIMITS = {
 # The decision's own particulars, written into the step's form when it has fields of these names and the
 # manifest's answers leave them out: the submission then records which decision recognised the dossier.
 _PARTICULARS = ("decision_number", "decision_date", "signer")
-
-
-class Forbidden(ServiceError):
-    """The caller holds no role that may make this decision (403, unlike jurisdiction's 404)."""
-
-    status = 403
 
 
 @dataclass(frozen=True)

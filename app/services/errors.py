@@ -14,6 +14,13 @@ class NotFound(ServiceError):
     status = 404
 
 
+class Forbidden(ServiceError):
+    """The caller holds no role that may do this at all (403, unlike jurisdiction's 404): deciding,
+    managing campaigns."""
+
+    status = 403
+
+
 class Conflict(ServiceError):
     status = 409
 

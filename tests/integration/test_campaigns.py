@@ -191,8 +191,7 @@ def test_closing_a_campaign_stops_new_dossiers(app_ctx):
 def test_creating_checks_dates_steps_and_duplicates(app_ctx):
     from app.models import AuditEvent
     from app.services.campaigns import create_campaign, open_campaign, update_campaign
-    from app.services.decisions import Forbidden
-    from app.services.errors import Conflict, InvalidInput
+    from app.services.errors import Conflict, Forbidden, InvalidInput
 
     admin, year = user("demo-admin"), 2031
     good = {
