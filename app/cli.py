@@ -145,6 +145,22 @@ def jobs_tick():
     click.echo(json.dumps(tick()))
 
 
+@jobs_cli.command("compact-states")
+def jobs_compact_states():
+    """Deflate the stored engine state of every finished dossier not yet compact (once, after upgrading)."""
+    from app.services.storage import compact_finished_states
+
+    click.echo(json.dumps({"states_compacted": compact_finished_states()}))
+
+
+@jobs_cli.command("prune")
+def jobs_prune():
+    """Run the daily pruning now: delivered jobs and read notices past their retention."""
+    from app.services.storage import prune_delivered
+
+    click.echo(json.dumps(prune_delivered(now=utcnow())))
+
+
 pg_bin_dir_option = click.option(
     "--pg-bin-dir",
     envvar="PG_BIN_DIR",

@@ -1,10 +1,16 @@
 """Configuration: every key has a documented default and can be set from the environment."""
 
+import json
 import os
 import secrets
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def compact_json(value) -> str:
+    """How JSON columns are written: UTF-8 as is, no spaces (what is read back is the same value)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def _env(name: str, default: str) -> str:
@@ -112,7 +118,18 @@ def default_config() -> dict:
       this (default 300).
     - ``DOCUMENT_JOB_SECONDS``: how long one certificate-making job works before it hands the rest of a
       decision to a new job (default a third of ``JOB_LEASE_SECONDS``).
+    - ``OUTBOX_RETENTION_DAYS``: delivered background jobs older than this are deleted by the daily
+      pruning job, except those whose dedupe key could be written again (default 30, at least 1).
+      Failed jobs (incidents) are never deleted.
+    - ``NOTIFICATION_RETENTION_DAYS``: read notices older than this are deleted by the same job
+      (default 180, at least 1); unread ones stay.
     - ``VERIFY_RATE_LIMIT``: look-ups of the public certificate check page per address (``60 per minute``).
+
+    The production server's settings are read by ``gunicorn.conf.py``, not here: ``WEB_BIND``
+    (``127.0.0.1:5000``), ``WEB_WORKERS`` (``2 × cores + 1``, at most 9), ``WEB_THREADS`` (2),
+    ``WEB_TIMEOUT`` (60 s), ``WEB_GRACEFUL_TIMEOUT`` (30 s), ``WEB_LOG_LEVEL`` (``info``); the access log
+    goes to ``DATA_DIR/access.log``. Each worker process builds its own engine, runtime and caches; the
+    login and verify rate limits are counted per worker unless ``REDIS_URL`` is set.
     """
     data_dir = Path(_env("DATA_DIR", str(PROJECT_ROOT / "data"))).resolve()
     job_lease = float(_env("JOB_LEASE_SECONDS", "300"))
@@ -136,7 +153,9 @@ def default_config() -> dict:
         "LANGUAGES": ["vi", "en"],
         "PROCEDURES_DIR": _env("PROCEDURES_DIR", str(PROJECT_ROOT / "bpmn")),
         "CRITERIA_DIR": _env("CRITERIA_DIR", str(PROJECT_ROOT / "criteria")),
-        "SQLALCHEMY_ENGINE_OPTIONS": {},
+        # JSON columns (audit details, submissions, labels, notices) are stored as UTF-8 without spaces:
+        # Vietnamese text takes 2-3 bytes a letter instead of a 6-byte \uXXXX escape. Read back the same.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"json_serializer": compact_json},
         "WTF_CSRF_TIME_LIMIT": None,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "INBOX_PAGE_SIZE": _env_int("INBOX_PAGE_SIZE", 20),
@@ -162,6 +181,8 @@ def default_config() -> dict:
         "DIGEST_HOUR": _env_int("DIGEST_HOUR", 7),
         "WORKER_TICK_SECONDS": float(_env("WORKER_TICK_SECONDS", "30")),
         "JOB_MAX_ATTEMPTS": _env_int("JOB_MAX_ATTEMPTS", 5),
+        "OUTBOX_RETENTION_DAYS": _env_int("OUTBOX_RETENTION_DAYS", 30),
+        "NOTIFICATION_RETENTION_DAYS": _env_int("NOTIFICATION_RETENTION_DAYS", 180),
         "JOB_RETRY_SECONDS": float(_env("JOB_RETRY_SECONDS", "30")),
         "JOB_LEASE_SECONDS": job_lease,
         "DOCUMENT_JOB_SECONDS": float(_env("DOCUMENT_JOB_SECONDS", str(job_lease / 3))),

@@ -311,6 +311,13 @@ def state_sizes(app, dossier_ids: list[int]) -> dict:
             func.count(), func.avg(func.length(Dossier.state)), func.max(func.length(Dossier.state))
         ).where(Dossier.id.in_(dossier_ids), Dossier.status == "recognized")
         count, avg, biggest = db.session.execute(query).one()
+        # A finished dossier's state is stored deflated (workflow/serialization.py): the JSON it holds.
+        from workflow.serialization import expand_state
+
+        states = db.session.scalars(
+            select(Dossier.state).where(Dossier.id.in_(dossier_ids), Dossier.status == "recognized")
+        ).all()
+        json_avg = sum(len(expand_state(s)) for s in states) / len(states) if states else 0
         statuses = dict(
             db.session.execute(
                 select(Dossier.status, func.count())
@@ -318,14 +325,23 @@ def state_sizes(app, dossier_ids: list[int]) -> dict:
                 .group_by(Dossier.status)
             ).all()
         )
-    return {"recognized": count, "avg": avg or 0, "max": biggest or 0, "statuses": statuses}
+    return {
+        "recognized": count,
+        "avg": avg or 0,
+        "max": biggest or 0,
+        "json_avg": json_avg,
+        "statuses": statuses,
+    }
 
 
 def print_storage(before: dict, after: dict, n: int, states: dict) -> None:
     print(f"\nStorage per finished dossier (N = {n}; statuses: {states['statuses']})")
     grown = after["size"] - before["size"]
     print(f"  SQLite file growth / N            {grown / n:10.0f} bytes   ({grown / 1e6:.1f} MB in all)")
-    print(f"  len(dossier.state), recognized    {states['avg']:10.0f} chars   (max {states['max']})")
+    print(
+        f"  len(dossier.state), recognized    {states['avg']:10.0f} chars   (max {states['max']}; "
+        f"stored compact, {states['json_avg']:.0f} chars of JSON inside)"
+    )
     print(
         "  rows per dossier:  "
         + ", ".join(f"{t} {(after['rows'][t] - before['rows'][t]) / n:.2f}" for t in COUNTED_TABLES)
@@ -339,6 +355,39 @@ def print_storage(before: dict, after: dict, n: int, states: dict) -> None:
             "  bytes per dossier by table (with its indexes, dbstat): "
             + ", ".join(f"{t} {b / n:.0f}" for b, t in top)
         )
+        counted = sum(growth.get(t, 0) for t in COUNTED_TABLES)
+        print(f"  the six tables above together     {counted / n:10.0f} bytes")
+
+
+def prune_after_retention(app) -> dict:
+    """What the daily pruning job leaves once the retention periods have passed: every notice read, the
+    clock moved past both periods (app/services/storage.py)."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from app.extensions import db
+    from app.models import Notification, utcnow
+    from app.services.storage import prune_delivered
+
+    with app.app_context():
+        now = utcnow()
+        db.session.execute(update(Notification).where(Notification.read_at.is_(None)).values(read_at=now))
+        db.session.commit()
+        days = max(app.config["OUTBOX_RETENTION_DAYS"], app.config["NOTIFICATION_RETENTION_DAYS"]) + 1
+        return prune_delivered(now=now + timedelta(days=days))
+
+
+def print_pruned(before: dict, after: dict, n: int, pruned: dict) -> None:
+    if not after["table_bytes"]:
+        return
+    growth = {t: after["table_bytes"].get(t, 0) - before["table_bytes"].get(t, 0) for t in COUNTED_TABLES}
+    print(
+        f"  after the retention periods ({pruned['outbox_deleted']} delivered jobs and "
+        f"{pruned['notifications_deleted']} read notices pruned): "
+        + ", ".join(f"{t} {b / n:.0f}" for t, b in sorted(growth.items(), key=lambda x: -x[1]))
+        + f"; together {sum(growth.values()) / n:.0f} bytes per dossier"
+    )
 
 
 # --------------------------------------------------------------------------- service mode
@@ -633,6 +682,8 @@ def main(argv=None) -> int:
 
             after = snapshot(app, db_path)
             print_storage(before, after, n, state_sizes(app, ids))
+            pruned = prune_after_retention(app)
+            print_pruned(before, snapshot(app, db_path), n, pruned)
 
             if extra:
                 t0 = time.perf_counter()

@@ -22,6 +22,13 @@ def pytest_addoption(parser):
         choices=("sqlite", "postgres"),
         help="database backend for the app tests",
     )
+    parser.addoption(
+        "--server",
+        default=os.environ.get("TEST_SERVER", "werkzeug"),
+        choices=("werkzeug", "gunicorn"),
+        help="what serves the app to the browser tests: werkzeug in a thread, or gunicorn (gunicorn.conf.py, "
+        "two workers) in its own processes",
+    )
 
 
 def free_port() -> int:
@@ -154,6 +161,8 @@ def make_app(app_config):
 
     def make(**overrides):
         built.append(create_app({**app_config, **overrides}))
+        # What the app was built from, so a server in another process can build the same one.
+        built[-1].test_overrides = {**app_config, **overrides}
         return built[-1]
 
     yield make

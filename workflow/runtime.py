@@ -4,6 +4,8 @@ Each call takes the instance state as a JSON string and returns a new one; nothi
 place, so on any error the caller simply keeps the state it already has. The state does not embed the
 process spec: it carries ``spec_ref`` (the procedure's sha256) and the spec comes from the
 CompiledProcedure passed in, which halves the size and the (de)serialization cost per request.
+The state of a finished instance is returned deflated (``serialization.compact_state``); every call
+accepts either form.
 """
 
 import copy
@@ -38,7 +40,7 @@ from .sandbox import (
     make_script_engine,
     reserved_names,
 )
-from .serialization import SERIALIZER_VERSION, make_registry
+from .serialization import SERIALIZER_VERSION, compact_state, expand_state, make_registry
 
 
 @dataclass(frozen=True)
@@ -215,7 +217,7 @@ class WorkflowRuntime:
         self, old: CompiledProcedure, new: CompiledProcedure, state: str, *, now: datetime, actor
     ) -> tuple[MigrationPlan, StepResult | None]:
         try:
-            spec_ref = json.loads(state).get("spec_ref")
+            spec_ref = json.loads(expand_state(state)).get("spec_ref")
         except (TypeError, ValueError, AttributeError) as exc:
             raise WorkflowStepError(f"Không đọc được trạng thái hồ sơ: {exc}") from exc
         if new.sha256 in (old.sha256, spec_ref):
@@ -286,7 +288,7 @@ class WorkflowRuntime:
 
     def _load(self, proc: CompiledProcedure, state: str) -> ProcedureWorkflow:
         serializer = self._serializer()
-        dct = json.loads(state)
+        dct = json.loads(expand_state(state))
         serializer.migrate(dct)
         wf = serializer.from_dict(dct, procedure=proc)
         # The script engine is not serialized; a restored workflow would otherwise get Spiff's
@@ -332,8 +334,10 @@ class WorkflowRuntime:
             data = ready[0].data
         else:
             data = wf.last_task.data if wf.last_task is not None else {}
+        state = self._serializer().serialize_json(wf)
         return StepResult(
-            state=self._serializer().serialize_json(wf),
+            # A finished instance takes no more steps: its state is kept deflated (about a fifth).
+            state=compact_state(state) if completed else state,
             completed=completed,
             end_state=self._end_state(proc, wf) if completed else None,
             ready_tasks=[self._ready_task(proc, t) for t in ready],

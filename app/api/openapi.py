@@ -13,7 +13,7 @@ from app.admin import audit_queries as audit
 from app.admin.audit_queries import MAX_PAGE, MAX_PER_PAGE
 from app.admin.incident_queries import PER_PAGE as INCIDENTS_PER_PAGE
 from app.api.params import CLAIMED, DOSSIERS_PER_PAGE, MAX_ID, OVERDUE
-from app.inbox.query import SORTS
+from app.inbox.query import MAX_CURSOR, SORTS
 from app.models import DOSSIER_STATUSES
 from app.requests import MAX_JSON_DEPTH
 from app.services import bulk, preferences
@@ -529,9 +529,20 @@ def _core_paths(operation: _Operations, config: Mapping) -> dict:
                             "required": ["items", "total", "page", "per_page"],
                             "properties": {
                                 "items": {"type": "array", "items": _ref("Task")},
-                                "total": {"type": "integer"},
+                                "total": {
+                                    "type": "integer",
+                                    "description": "tasks in the view, counted up to 10,000 (total_capped)",
+                                },
+                                "total_capped": {
+                                    "type": "boolean",
+                                    "description": "true when the view holds more tasks than total",
+                                },
                                 "page": {"type": "integer"},
                                 "per_page": {"type": "integer"},
+                                "next_cursor": {
+                                    "type": ["string", "null"],
+                                    "description": "pass as after= for the next page; null on the last page",
+                                },
                             },
                         },
                         "Tasks",
@@ -556,6 +567,12 @@ def _core_paths(operation: _Operations, config: Mapping) -> dict:
                     _query("sort", {"type": "string", "enum": list(SORTS), "default": "due"}),
                     _query("page", _integer(1, MAX_PAGE, default=1)),
                     _query("per_page", _integer(1, MAX_PER_PAGE, default=50)),
+                    _query(
+                        "after",
+                        {"type": "string", "maxLength": MAX_CURSOR},
+                        "next_cursor of the previous page: the tasks after it, in the same sort and filters",
+                    ),
+                    _query("cursor", {"type": "string", "maxLength": MAX_CURSOR}, "another name for after"),
                 ),
             )
         },

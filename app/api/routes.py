@@ -11,7 +11,7 @@ from app.api.openapi import openapi_document
 from app.api.params import CLAIMED, DOSSIERS_PER_PAGE, MAX_ID, OVERDUE, choice_arg, int_arg
 from app.auth.routes import login_limit, note_failed_login
 from app.extensions import db
-from app.inbox.query import SORTS, InboxFilter, inbox_query
+from app.inbox.query import SORTS, BadCursor, InboxFilter, inbox_page
 from app.labels import localized
 from app.models import DOSSIER_STATUSES, AuditEvent, Dossier, HumanTask, Subject, utcnow
 from app.services import accounts, indicators
@@ -158,12 +158,29 @@ def tasks():
     choice_arg("sort", tuple(SORTS), errors)
     page_number = int_arg("page", 1, 1, MAX_PAGE, errors)
     per_page = int_arg("per_page", 50, 1, MAX_PER_PAGE, errors)
+    # The next page's cursor, as given in "next_cursor"; "cursor" is accepted as another name for it.
+    after = request.args.get("after") or request.args.get("cursor") or None
+    filters = InboxFilter.from_args(request.args)
+    page = None
+    if not errors:
+        try:
+            page = inbox_page(
+                g.api_user, filters, now=utcnow(), page=page_number, per_page=per_page, after=after
+            )
+        except BadCursor:
+            errors["after" if request.args.get("after") else "cursor"] = [
+                _("Con trỏ trang không hợp lệ; hãy dùng next_cursor của trang trước.")
+            ]
     if errors:
         raise InvalidInput(errors, _("Bộ lọc chưa hợp lệ."))
-    query = inbox_query(g.api_user, InboxFilter.from_args(request.args), now=utcnow())
-    page = db.paginate(query, page=page_number, per_page=per_page, error_out=False)
     return jsonify(
-        items=[task_json(t) for t in page.items], total=page.total, page=page.page, per_page=per_page
+        items=[task_json(t) for t in page.items],
+        # Counted up to COUNT_CAP rows: with total_capped the view holds more than total.
+        total=page.total,
+        total_capped=page.total_capped,
+        page=page.page,
+        per_page=per_page,
+        next_cursor=page.next_cursor,
     )
 
 

@@ -44,6 +44,7 @@ class TaskNavigation:
         """The view from its first page: where tasks the official skipped remain."""
         args = view_args(view_from_context(self.context))
         args.pop("page", None)
+        args.pop("after", None)
         return url_for("inbox.index", **args)
 
 

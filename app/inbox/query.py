@@ -5,12 +5,17 @@ the inbox to a task page, so that the task page can offer the previous and next 
 and, once the task is done, open the next one ("save and next") or lead back to the same list.
 """
 
+import base64
+import binascii
+import json
+import math
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import parse_qsl, urlencode
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, and_, false, func, or_, select
 from sqlalchemy.orm import aliased, contains_eager, joinedload
 from werkzeug.datastructures import MultiDict
 
@@ -22,16 +27,50 @@ from app.services.jurisdiction import task_scope
 # The subject's own unit: the village (thôn, tổ dân phố) of a household.
 Village = aliased(AdminUnit, name="village")
 
-SORTS = {
-    "due": (HumanTask.due_at.is_(None), HumanTask.due_at.asc(), HumanTask.id.asc()),
-    "-due": (HumanTask.due_at.is_(None), HumanTask.due_at.desc(), HumanTask.id.desc()),
-    "created": (HumanTask.created_at.asc(), HumanTask.id.asc()),
-    "-created": (HumanTask.created_at.desc(), HumanTask.id.desc()),
+
+@dataclass(frozen=True)
+class SortKey:
+    """One key of a sort: its column, direction, whether it may be NULL (NULLs always come last), and
+    how to read its value from a task of the page (for the cursor of the next one)."""
+
+    column: object
+    descending: bool
+    nullable: bool
+    value: Callable[[HumanTask], object]
+    kind: str = "int"  # "int", "str" or "datetime": how the cursor's JSON value is read back
+
+
+_ID_ASC = SortKey(HumanTask.id, False, False, lambda t: t.id)
+_ID_DESC = SortKey(HumanTask.id, True, False, lambda t: t.id)
+_DUE = (HumanTask.due_at, lambda t: t.due_at, "datetime")
+_CREATED = (HumanTask.created_at, lambda t: t.created_at, "datetime")
+_SELF_SCORE = (Dossier.self_score, lambda t: t.dossier.self_score, "int")
+
+# Every sort ends with the task's id, so that its order is total: a keyset page starts strictly after the
+# last row of the previous one even when many tasks share a due date or a name.
+SORT_KEYS: dict[str, tuple[SortKey, ...]] = {
+    "due": (SortKey(_DUE[0], False, True, _DUE[1], _DUE[2]), _ID_ASC),
+    "-due": (SortKey(_DUE[0], True, True, _DUE[1], _DUE[2]), _ID_DESC),
+    "created": (SortKey(_CREATED[0], False, False, _CREATED[1], _CREATED[2]), _ID_ASC),
+    "-created": (SortKey(_CREATED[0], True, False, _CREATED[1], _CREATED[2]), _ID_DESC),
     # Dossiers without a self-score (not a scored title) come last either way.
-    "-self_score": (Dossier.self_score.is_(None), Dossier.self_score.desc(), HumanTask.id.asc()),
-    "self_score": (Dossier.self_score.is_(None), Dossier.self_score.asc(), HumanTask.id.asc()),
-    "subject": (Subject.name.asc(), HumanTask.id.asc()),
+    "-self_score": (SortKey(_SELF_SCORE[0], True, True, _SELF_SCORE[1], _SELF_SCORE[2]), _ID_ASC),
+    "self_score": (SortKey(_SELF_SCORE[0], False, True, _SELF_SCORE[1], _SELF_SCORE[2]), _ID_ASC),
+    "subject": (SortKey(Subject.name, False, False, lambda t: t.dossier.subject.name, "str"), _ID_ASC),
 }
+
+
+def _order_by(keys: tuple[SortKey, ...]) -> tuple:
+    order = []
+    for key in keys:
+        if key.nullable:
+            order.append(key.column.is_(None))
+        order.append(key.column.desc() if key.descending else key.column.asc())
+    return tuple(order)
+
+
+SORTS = {name: _order_by(keys) for name, keys in SORT_KEYS.items()}
+
 PAGE_SIZES = (20, 50, 100, 200)
 # The query-string arguments that make a view of the inbox; anything else is dropped from its links.
 VIEW_ARGS = (
@@ -46,6 +85,7 @@ VIEW_ARGS = (
     "sort",
     "page",
     "per_page",
+    "after",
 )
 
 
@@ -92,15 +132,28 @@ class InboxFilter:
         )
 
 
-def _filtered(user: User, filters: InboxFilter, now: datetime, *columns) -> Select:
-    query = (
-        select(*columns)
-        .select_from(HumanTask)
-        .join(Dossier, Dossier.id == HumanTask.dossier_id)
-        .join(Subject, Subject.id == Dossier.subject_id)
-        .join(Village, Village.id == Dossier.unit_id)
-        .where(HumanTask.state == "open", task_scope(user))
+def _needs_dossier(filters: InboxFilter) -> bool:
+    """Whether a filter reads the dossier, its subject or its village (else the task's own row is enough)."""
+    return bool(
+        filters.unit_id
+        or filters.village_id
+        or filters.q
+        or filters.score_min is not None
+        or filters.score_max is not None
     )
+
+
+def _filtered(user: User, filters: InboxFilter, now: datetime, *columns, joins: bool = True) -> Select:
+    """The view's open tasks; ``joins=False`` leaves out the dossier, subject and village when no filter
+    reads them (for counting: every task has exactly one of each, so the count is the same)."""
+    query = select(*columns).select_from(HumanTask)
+    if joins or _needs_dossier(filters):
+        query = (
+            query.join(Dossier, Dossier.id == HumanTask.dossier_id)
+            .join(Subject, Subject.id == Dossier.subject_id)
+            .join(Village, Village.id == Dossier.unit_id)
+        )
+    query = query.where(HumanTask.state == "open", task_scope(user))
     if filters.title:
         query = query.where(HumanTask.title == filters.title)
     if filters.unit_id:
@@ -143,6 +196,194 @@ def inbox_query(user: User, filters: InboxFilter, *, now: datetime) -> Select:
             joinedload(HumanTask.claimed_by),
         )
         .order_by(*SORTS.get(filters.sort, SORTS["due"]))
+    )
+
+
+# -- pages: keyset ("after" this row) or numbered, and a count that stops early ------------------------
+
+# Counting stops after this many rows: a province committee's 200,000 open tasks are "more than 10,000",
+# not a scan of the whole list on every page.
+COUNT_CAP = 10_000
+# A cursor is a few short values; anything longer is not one of ours.
+MAX_CURSOR = 512
+
+
+class BadCursor(ValueError):
+    """A cursor that is not one this server gave out for the same sort."""
+
+
+def encode_cursor(sort: str, task: HumanTask) -> str:
+    """The position just after ``task`` in ``sort``'s order, as an opaque URL-safe string."""
+    values = []
+    for key in SORT_KEYS[sort]:
+        value = key.value(task)
+        values.append(value.isoformat() if isinstance(value, datetime) else value)
+    raw = json.dumps([sort, values], ensure_ascii=False, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(sort: str, cursor: str) -> list:
+    """The sort-key values of a cursor; raises ``BadCursor`` when it is malformed or of another sort."""
+    if not cursor or len(cursor) > MAX_CURSOR:
+        raise BadCursor(cursor)
+    try:
+        name, values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (ValueError, TypeError, binascii.Error) as exc:
+        raise BadCursor(cursor) from exc
+    keys = SORT_KEYS[sort]
+    if name != sort or not isinstance(values, list) or len(values) != len(keys):
+        raise BadCursor(cursor)
+    decoded = []
+    for key, value in zip(keys, values, strict=True):
+        if value is None and key.nullable:
+            decoded.append(None)
+        elif key.kind == "datetime" and isinstance(value, str):
+            try:
+                decoded.append(datetime.fromisoformat(value))
+            except ValueError as exc:
+                raise BadCursor(cursor) from exc
+        elif key.kind == "str" and isinstance(value, str) and "\x00" not in value:
+            decoded.append(value)
+        elif (
+            key.kind == "int"
+            and isinstance(value, int)
+            and not isinstance(value, bool)
+            and abs(value) <= MAX_INTEGER
+        ):
+            decoded.append(value)
+        else:
+            raise BadCursor(cursor)
+    return decoded
+
+
+def _equal(key: SortKey, value):
+    return key.column.is_(None) if value is None else key.column == value
+
+
+def _beyond(key: SortKey, value):
+    """Rows strictly after ``value`` on this key alone (NULLs last in either direction)."""
+    if value is None:
+        return false()
+    beyond = key.column < value if key.descending else key.column > value
+    return or_(key.column.is_(None), beyond) if key.nullable else beyond
+
+
+def after_position(sort: str, values: list):
+    """SQL condition: the rows after the one whose sort-key values are ``values``, in ``sort``'s order.
+
+    (k1 > v1) or (k1 = v1 and k2 > v2) or …; the last key is the unique id, so no row is both skipped
+    and repeated however many rows share the other keys."""
+    keys = SORT_KEYS[sort]
+    return or_(
+        *(
+            and_(
+                *(_equal(k, v) for k, v in zip(keys[:j], values[:j], strict=True)),
+                _beyond(keys[j], values[j]),
+            )
+            for j in range(len(keys))
+        )
+    )
+
+
+def capped_count(
+    user: User, filters: InboxFilter, *, now: datetime, cap: int | None = None
+) -> tuple[int, bool]:
+    """How many tasks a view holds, counting no further than ``cap`` + 1 rows: (count, capped)."""
+    cap = COUNT_CAP if cap is None else cap
+    limited = _filtered(user, filters, now, HumanTask.id, joins=False).limit(cap + 1).subquery()
+    n = db.session.scalar(select(func.count()).select_from(limited))
+    return (cap, True) if n > cap else (n, False)
+
+
+@dataclass
+class InboxPage:
+    """A page of an inbox view, shaped like Flask-SQLAlchemy's pagination for the templates, with the
+    cursor of the next page and a count that may be capped."""
+
+    items: list[HumanTask]
+    page: int
+    per_page: int
+    total: int
+    total_capped: bool
+    has_next: bool
+    next_cursor: str | None
+    keyset: bool = False  # reached through a cursor ("after"), not a page number
+    _pages: int = field(init=False, default=0)
+
+    def __post_init__(self):
+        counted = math.ceil(self.total / self.per_page) if self.per_page else 0
+        # A capped count knows no last page; a cursor may reach past the counted ones.
+        self._pages = max(counted, self.page + (1 if self.has_next else 0))
+
+    @property
+    def pages(self) -> int:
+        return self._pages
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def prev_num(self) -> int | None:
+        return self.page - 1 if self.has_prev else None
+
+    @property
+    def next_num(self) -> int | None:
+        return self.page + 1 if self.has_next else None
+
+    def iter_pages(
+        self, left_edge: int = 2, left_current: int = 2, right_current: int = 4, right_edge: int = 2
+    ):
+        """Page numbers to link, None for a gap; no right edge when the count was capped."""
+        right_edge = 0 if self.total_capped else right_edge
+        last = 0
+        for n in range(1, self.pages + 1):
+            if (
+                n <= left_edge
+                or self.page - left_current <= n <= self.page + right_current
+                or n > self.pages - right_edge
+            ):
+                if last + 1 != n:
+                    yield None
+                yield n
+                last = n
+        if self.total_capped and last < self.pages:
+            yield None
+
+
+def inbox_page(
+    user: User,
+    filters: InboxFilter,
+    *,
+    now: datetime,
+    page: int = 1,
+    per_page: int,
+    after: str | None = None,
+) -> InboxPage:
+    """One page of a view: the rows after ``after`` (a cursor from the previous page; raises
+    ``BadCursor``) or else page ``page`` by number, with a capped count and the next page's cursor.
+
+    A cursor page reads ``per_page`` + 1 rows from the sort's index wherever it is in the list; a numbered
+    page skips the rows before it (kept for links and clients that ask for page N)."""
+    page = max(page, 1)
+    query = inbox_query(user, filters, now=now)
+    if after:
+        query = query.where(after_position(filters.sort, decode_cursor(filters.sort, after)))
+    else:
+        query = query.offset((page - 1) * per_page)
+    rows = list(db.session.scalars(query.limit(per_page + 1)).all())
+    has_next = len(rows) > per_page
+    items = rows[:per_page]
+    total, capped = capped_count(user, filters, now=now)
+    return InboxPage(
+        items=items,
+        page=page,
+        per_page=per_page,
+        total=total,
+        total_capped=capped,
+        has_next=has_next,
+        next_cursor=encode_cursor(filters.sort, items[-1]) if has_next else None,
+        keyset=bool(after),
     )
 
 

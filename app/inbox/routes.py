@@ -9,9 +9,10 @@ from app.extensions import db
 from app.inbox import bp
 from app.inbox.query import (
     PAGE_SIZES,
+    BadCursor,
     InboxFilter,
     escalated_below,
-    inbox_query,
+    inbox_page,
     page_size,
     view_context,
 )
@@ -99,12 +100,14 @@ def index():
     filters = InboxFilter.from_args(args)
     now = utcnow()
     per_page = page_size(args, current_app.config["INBOX_PAGE_SIZE"])
-    page = db.paginate(
-        inbox_query(current_user, filters, now=now),
-        page=args.get("page", 1, type=int),
-        per_page=per_page,
-        error_out=False,
-    )
+    number = args.get("page", 1, type=int) or 1
+    try:
+        page = inbox_page(
+            current_user, filters, now=now, page=number, per_page=per_page, after=args.get("after")
+        )
+    except BadCursor:
+        # A stale or edited link: the same view from its numbered page rather than an error.
+        page = inbox_page(current_user, filters, now=now, page=number, per_page=per_page)
     units = _filter_units(current_user)
     escalated, escalated_total = escalated_below(current_user)
     return render_template(

@@ -251,6 +251,7 @@ def tick(now: datetime | None = None) -> dict:
     from app.services.campaigns import plan_dossier_openings
     from app.services.digest import plan_digests
     from app.services.escalation import escalate_overdue_tasks
+    from app.services.storage import plan_pruning
     from app.services.timers import plan_due_timers
 
     now = now or utcnow()
@@ -260,6 +261,8 @@ def tick(now: datetime | None = None) -> dict:
         "digests_planned": plan_digests(now=now),
         # Registered subjects whose campaign's self-assessment has begun get their dossiers.
         "campaign_openings_planned": plan_dossier_openings(now=now),
+        # Once a day: delivered jobs and read notices past their retention go (app/services/storage.py).
+        "pruning_planned": plan_pruning(now=now),
         "outbox_dispatched": sweep_outbox(now),
     }
 

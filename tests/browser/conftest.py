@@ -5,6 +5,7 @@ server and a fresh browser context; the Chromium process is shared by the sessio
 resolve no host names at all, so nothing but the loopback server can be reached.
 """
 
+import json
 import socket
 import struct
 import threading
@@ -45,15 +46,26 @@ def pytest_runtest_makereport(item, call):
 
 
 @pytest.fixture
-def live_server(app):
-    """The app on a free loopback port, served by werkzeug in a daemon thread; yields its base URL."""
+def live_server(request, app):
+    """The app on a free loopback port; yields its base URL.
+
+    By default werkzeug serves it in a daemon thread of the test process. With ``--server=gunicorn`` the
+    production server does, as ``scripts/run`` starts it (gunicorn.conf.py, two workers) in its own
+    processes, on the same database and DATA_DIR, built by ``create_app`` from the same settings (handed
+    over in the environment). A test that changes the app in the test process (a patched module, a
+    clock) is marked ``in_process`` and keeps werkzeug.
+    """
+    assert app.config.get("WTF_CSRF_ENABLED", True), "browser tests run with real CSRF protection"
+    in_process = request.node.get_closest_marker("in_process")
+    if request.config.getoption("--server") == "gunicorn" and not in_process:
+        yield from _gunicorn(app, request.getfixturevalue("tmp_path"))
+        return
     from werkzeug.serving import WSGIRequestHandler, make_server
 
     class QuietHandler(WSGIRequestHandler):
         def log_request(self, *args):  # errors are still logged, one line per request is noise
             pass
 
-    assert app.config.get("WTF_CSRF_ENABLED", True), "browser tests run with real CSRF protection"
     server = make_server("127.0.0.1", free_port(), app, threaded=True, request_handler=QuietHandler)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
@@ -61,6 +73,26 @@ def live_server(app):
     server.shutdown()
     thread.join(timeout=10)
     server.server_close()
+
+
+def _gunicorn(app, tmp_path: Path):
+    from tests.gunicorn_server import environment, serve, stop
+
+    try:
+        settings = json.dumps(app.test_overrides)
+    except TypeError as exc:
+        pytest.fail(f"this app's settings cannot reach another process ({exc}): mark the test in_process")
+    port = free_port()
+    env = environment(
+        HOCTAP_TEST_CONFIG=settings,
+        DATA_DIR=app.config["DATA_DIR"],  # gunicorn.conf.py writes the access log there
+        WEB_WORKERS="2",
+    )
+    log = tmp_path / "gunicorn.log"
+    process = serve(env, port=port, log=log, app="tests.browser.served_app:app")
+    yield f"http://127.0.0.1:{port}"
+    # The test is over, nothing is in progress: no graceful stop. Its output stays in tmp_path/gunicorn.log.
+    stop(process, graceful=False)
 
 
 @pytest.fixture(scope="session")
