@@ -212,7 +212,9 @@ def build_cast(app) -> Cast:
         city = users["demo-city"]
         households = []
         officers: dict[tuple[str, str], int] = {}
-        for subject in db.session.scalars(select(Subject).order_by(Subject.id)).all():
+        for subject in db.session.scalars(
+            select(Subject).where(Subject.kind == "household").order_by(Subject.id)
+        ).all():
             district = next((u for u in subject.unit.ancestors() if u.level_code == "district"), None)
             if district is None:
                 continue  # the post-2025 demo tree runs the two-tier procedure; the bench runs four levels
