@@ -13,15 +13,14 @@ from zoneinfo import ZoneInfo
 from flask import current_app, render_template, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
-from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.labels import localized
 from app.models import HumanTask, User
 from app.services import mail
-from app.services.outbox import add_job
+from app.services.outbox import add_job, plan_once
 from app.services.preferences import users_wanting_digest, wants_digest
-from app.services.uow import commit, rollback
+from app.services.uow import commit
 
 # An officer of a large commune may hold thousands of tasks: the e-mail lists this many of each part
 # (the most urgent first) and leads to the inbox for the rest.
@@ -40,15 +39,7 @@ def plan_digests(now: datetime) -> int:
     if local.hour < current_app.config["DIGEST_HOUR"]:
         return 0
     day = local.date().isoformat()
-    if add_job("plan_digests", {"date": day}, at=now, dedupe_key=f"digests:{day}") is None:
-        return 0
-    try:
-        commit()
-    except IntegrityError:
-        # Another worker's tick wrote the day's job between our look and our commit: it is planned.
-        rollback()
-        return 0
-    return 1
+    return plan_once("plan_digests", {"date": day}, at=now, dedupe_key=f"digests:{day}")
 
 
 def queue_digests(day: str, *, now: datetime) -> int:

@@ -1,9 +1,11 @@
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import OutboxMessage
+from app.services.uow import commit, rollback
 
 
 def add_job(
@@ -32,3 +34,16 @@ def add_job(
     )
     db.session.add(message)
     return message
+
+
+def plan_once(kind: str, payload: dict, *, at: datetime, dedupe_key: str) -> int:
+    """Write and commit a job that must exist once (a tick's job of the day); 1 when this call wrote it,
+    0 when it was already there or another worker's tick wrote it between our look and our commit."""
+    if add_job(kind, payload, at=at, dedupe_key=dedupe_key) is None:
+        return 0
+    try:
+        commit()
+    except IntegrityError:
+        rollback()
+        return 0
+    return 1

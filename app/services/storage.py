@@ -13,12 +13,11 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import and_, delete, exists, or_, select, update
-from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import Dossier, Notification, OutboxMessage
-from app.services.outbox import add_job
-from app.services.uow import commit, rollback
+from app.services.outbox import plan_once
+from app.services.uow import commit
 from workflow.serialization import COMPACT_PREFIX, compact_state
 
 JOB = "prune_delivered"
@@ -112,12 +111,4 @@ def prune_delivered(*, now: datetime) -> dict:
 def plan_pruning(*, now: datetime) -> int:
     """The tick's part: one pruning job per day (UTC); 1 when written, else 0."""
     day = now.date().isoformat()
-    if add_job(JOB, {"date": day}, at=now, dedupe_key=f"{JOB}:{day}") is None:
-        return 0
-    try:
-        commit()
-    except IntegrityError:
-        # Another worker's tick wrote the day's job between our look and our commit: it is planned.
-        rollback()
-        return 0
-    return 1
+    return plan_once(JOB, {"date": day}, at=now, dedupe_key=f"{JOB}:{day}")
