@@ -8,7 +8,7 @@ from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from app.config import PROJECT_ROOT, default_config, secret_key
+from app.config import PROJECT_ROOT, default_config, secret_key, sqlite_cache_mb
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 from app.security import init_security
 
@@ -23,6 +23,9 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
+        # SQLite's default page cache is 2 MB: an inbox of a large commune reads a few thousand rows
+        # scattered over the subject table, and cached pages make that several times faster.
+        cursor.execute(f"PRAGMA cache_size=-{sqlite_cache_mb() * 1024}")
         cursor.close()
         # SQLite's own lower() folds ASCII only; searches for "đặng" must find "Đặng" as on PostgreSQL.
         dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)

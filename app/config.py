@@ -21,6 +21,11 @@ def _env_int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
+def sqlite_cache_mb() -> int:
+    """``SQLITE_CACHE_MB``: each SQLite connection's page cache (read when a connection opens)."""
+    return max(_env_int("SQLITE_CACHE_MB", 64), 1)
+
+
 def _env_flag(name: str, default: bool) -> bool:
     value = os.environ.get(name, "").strip().lower()
     return default if not value else value not in ("0", "false", "no", "off")
@@ -155,7 +160,9 @@ def default_config() -> dict:
         "CRITERIA_DIR": _env("CRITERIA_DIR", str(PROJECT_ROOT / "criteria")),
         # JSON columns (audit details, submissions, labels, notices) are stored as UTF-8 without spaces:
         # Vietnamese text takes 2-3 bytes a letter instead of a 6-byte \uXXXX escape. Read back the same.
-        "SQLALCHEMY_ENGINE_OPTIONS": {"json_serializer": compact_json},
+        # LIFO: the connection used last is handed out next, so its page cache (SQLite's is per
+        # connection) is warm and idle ones can time out.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"json_serializer": compact_json, "pool_use_lifo": True},
         "WTF_CSRF_TIME_LIMIT": None,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "INBOX_PAGE_SIZE": _env_int("INBOX_PAGE_SIZE", 20),

@@ -38,11 +38,7 @@ import math
 import os
 import platform
 import random
-import re
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -55,6 +51,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from recognition_loop import STEPS, TITLE  # noqa: E402  (the same passing values as the loop benchmark)
+from server import LOCKED, Server  # noqa: E402
 
 OFFICIAL_STEPS = {name: (who, values) for name, who, values in STEPS if who != "household"}
 ROLE_OF = {"commune": "commune_officer", "district": "district_officer", "city": "emulation_committee"}
@@ -66,16 +63,9 @@ REQUEST_TIMEOUT = 120
 RATE = (
     60  # steps/s the default --tasks provides for (this 2-core machine did ~35 with 10 officials on SQLite)
 )
-LOCKED = "database is locked"
 
 
 # --------------------------------------------------------------------------- setup (not timed)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def build_app(url: str, data_dir: Path):
@@ -203,98 +193,6 @@ def prepare(app, lanes: int, cast: list[dict], tasks: int) -> dict:
         db.session.remove()
         db.engine.dispose()
     return {"tokens": tokens, "dossiers": made, "stock": stock}
-
-
-# --------------------------------------------------------------------------- the server
-
-
-class Server:
-    """gunicorn with the project's gunicorn.conf.py, in its own process group; its log kept in a file."""
-
-    def __init__(self, url: str, data_dir: Path, workers: int | None, threads: int | None, log: Path):
-        self.port = free_port()
-        env = {
-            # gunicorn.conf.py's defaults unless --workers/--threads say otherwise, whatever this shell has.
-            **{k: v for k, v in os.environ.items() if not k.startswith("WEB_")},
-            "DATABASE_URL": url,
-            "DATA_DIR": str(data_dir),
-            "REDIS_URL": "",
-            "DEMO": "0",
-            "SECRET_KEY": "bench-load-secret",
-            "WEB_BIND": f"127.0.0.1:{self.port}",
-            "WEB_LOG_LEVEL": "warning",
-        }
-        if workers:
-            env["WEB_WORKERS"] = str(workers)
-        if threads:
-            env["WEB_THREADS"] = str(threads)
-        self.log, self.data_dir = log, data_dir
-        gunicorn = str(ROOT / ".venv" / "bin" / "gunicorn")
-        if (ROOT / "gunicorn.conf.py").exists():
-            command = [gunicorn, "-c", str(ROOT / "gunicorn.conf.py"), "wsgi:app"]
-        else:
-            command = [
-                gunicorn,
-                "-w",
-                str(workers or 2 * (os.cpu_count() or 1) + 1),
-                "-b",
-                env["WEB_BIND"],
-                "wsgi:app",
-            ]
-        self._log_file = open(log, "wb")  # noqa: SIM115  (closed in stop)
-        self.process = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env=env,
-            stdout=self._log_file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise SystemExit(f"gunicorn exited with {self.process.returncode}; see {log}")
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
-                conn.request("GET", "/api/v1/openapi.json")
-                conn.getresponse().read()
-                conn.close()
-                break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            self.stop()
-            raise SystemExit(f"gunicorn did not answer on port {self.port} within 60 s; see {log}")
-        self.workers = env.get("WEB_WORKERS") or "gunicorn.conf.py default"
-        self.threads = env.get("WEB_THREADS") or "gunicorn.conf.py default"
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-        self._log_file.close()
-
-    def workers_answering(self) -> int:
-        """Worker processes that answered at least one request (gunicorn.conf.py logs the pid per request)."""
-        access = self.data_dir / "access.log"
-        if not access.exists():
-            return 0
-        return len(set(re.findall(r"pid=<?(\d+)", access.read_text(errors="replace"))))
-
-    def locked_in_log(self) -> int:
-        """Tracebacks whose SQLAlchemy error says the database was locked (one line per failure)."""
-        text = self.log.read_text(errors="replace")
-        return sum(
-            1 for line in text.splitlines() if "sqlalchemy.exc.OperationalError" in line and LOCKED in line
-        )
-
-    def tracebacks_in_log(self) -> int:
-        text = self.log.read_text(errors="replace")
-        return text.count("Traceback (most recent call last)")
 
 
 # --------------------------------------------------------------------------- the officials
@@ -456,11 +354,12 @@ def print_figures(
 ):
     steps = sum(results.steps.values())
     working = results.last_step_at or elapsed
+    default = "gunicorn.conf.py default"
     requests = sum(map(len, results.times.values())) + results.lost.total() + results.errors.total()
     print(f"\nLoad: {len(cast)} officials on {db_name}, think time {think:g} s")
     print(
-        f"  gunicorn workers: {server.workers} ({server.workers_answering()} answered);"
-        f" threads per worker: {server.threads}"
+        f"  gunicorn workers: {server.env.get('WEB_WORKERS') or default} ({server.workers_answering()}"
+        f" answered); threads per worker: {server.env.get('WEB_THREADS') or default}"
     )
     print(f"  measured {elapsed:.1f} s after warm-up; last step done at {working:.1f} s; requests {requests}")
     print(f"  steps done {steps}: {steps / working:.1f} steps/s until the last one")
@@ -592,7 +491,14 @@ def main(argv=None) -> int:
         setup = time.perf_counter() - total_started
         print(f"  {prepared['dossiers']} dossiers waiting; setup {setup:.0f} s", flush=True)
 
-        server = Server(url, tmp / "data", args.workers, args.threads, tmp / "gunicorn.log")
+        server = Server(
+            url,
+            tmp / "data",
+            log=tmp / "gunicorn.log",
+            workers=args.workers,
+            threads=args.threads,
+            env={"DEMO": "0", "SECRET_KEY": "bench-load-secret", "WEB_LOG_LEVEL": "warning"},
+        )
         try:
             results = Results()
             # Measured from the end of the warm-up: each worker's first steps compile and cache forms,

@@ -2,14 +2,29 @@
 
 Run from the project root::
 
-    .venv/bin/python bench/recognition_loop.py [--n 1000] [--http] [--keep] [--inbox K] [--profile FILE]
+    .venv/bin/python bench/recognition_loop.py [--n 1000] [--http [--workers W]] [--keep] [--inbox K]
+        [--profile FILE] [--engine PATH | --no-engine]
 
 A throwaway SQLite database (WAL, as the app configures it) is migrated with Alembic and loaded with the
 demo, then N dossiers run through the same code paths as production: ``open_dossier`` and
-``submit_task`` with a Werkzeug MultiDict (service mode), or the JSON API served by Werkzeug on loopback
-with a sequential client (``--http``). ``REDIS_URL`` is empty, so the notification jobs run in-process
-right after each commit and their cost is part of every step. See bench/README.md for what each figure
-means. Nothing here asserts speed; it only measures.
+``submit_task`` with a Werkzeug MultiDict (service mode), or the JSON API with a sequential client
+(``--http``) against the production server in its own processes, started as ``scripts/run`` starts it:
+``gunicorn -c gunicorn.conf.py wsgi:app`` from the project root, with ``DATABASE_URL`` / ``DATA_DIR`` on the
+benchmark's temporary folder (migrated, seeded and given its accounts by this process before gunicorn
+starts; SQLite in WAL mode is shared by this process and gunicorn's workers), ``REDIS_URL`` empty,
+``WEB_BIND`` on a free loopback port and ``WEB_WORKERS`` from ``--workers`` (else gunicorn.conf.py's
+default); it is stopped with SIGTERM at the end. ``REDIS_URL`` is empty in both modes, so the notification
+jobs run in-process right after each commit and their cost is part of every step.
+
+In HTTP mode the server's SQL statements run in other processes and are not counted (the SQL/op column
+shows "—"); the client-side timings per request and per dossier are, and the CPU time of the client and of
+gunicorn's processes (master and workers, from /proc/<pid>/stat) per dossier.
+
+After the run the raw engine's own benchmark (``run.py --bench 300 --spec-ref --parser camunda`` in
+``--engine PATH``, default ``../shared/reference/spiffworkflow-example``) runs in the same sitting, and
+the whole-dossier median is reported as a ratio to its per-instance median (issue 12's P1 for the service
+layer, P2 over HTTP). See bench/README.md for what each figure means. Nothing here asserts speed; it only
+measures.
 """
 
 import argparse
@@ -18,20 +33,22 @@ import cProfile
 import http.client
 import importlib.metadata
 import json
-import logging
 import math
 import os
 import platform
 import pstats
+import re
 import shutil
 import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from server import Server
 
 TITLE = "gia_dinh_hoc_tap"
 FIRST_YEAR = 2000
@@ -60,6 +77,10 @@ COUNTED_TABLES = ("dossier", "human_task", "audit_event", "submission", "notific
 INBOX_COMMUNE = "DEMO-AH"  # demo-commune's commune
 INBOX_REPEATS = 50
 INBOX_PAGE = 50
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_ENGINE = ROOT.parent / "shared" / "reference" / "spiffworkflow-example"
+ENGINE_COMMAND = ("run.py", "--bench", "300", "--spec-ref", "--parser", "camunda")
+SECRET_KEY = "bench-secret"  # noqa: S105  (a throwaway database)
 
 
 # --------------------------------------------------------------------------- measuring helpers
@@ -92,19 +113,20 @@ class Timings:
 
 
 class Clock:
-    """Wall and process CPU milliseconds (CPU of all threads: the server thread too in HTTP mode)."""
+    """Wall and process CPU milliseconds of this process (in HTTP mode the client only), and the SQL
+    statements this process sent when given a counter (none in HTTP mode: the server is elsewhere)."""
 
-    def __init__(self, counter: "SqlCounter"):
+    def __init__(self, counter: "SqlCounter | None"):
         self.counter = counter
         self.wall = time.perf_counter()
         self.cpu = time.process_time()
-        self.sql = counter.count
+        self.sql = counter.count if counter is not None else 0
 
     def record(self, timings: "Timings", name: str) -> None:
         timings.add(
             name,
             (time.perf_counter() - self.wall) * 1000,
-            self.counter.count - self.sql,
+            self.counter.count - self.sql if self.counter is not None else None,
             (time.process_time() - self.cpu) * 1000,
         )
 
@@ -116,7 +138,7 @@ def p90(values: list[float]) -> float:
 
 
 def fmt_row(name: str, values: list[float], sql: list[int] | None, cpu: list[float] | None) -> str:
-    queries = f"{statistics.mean(sql):7.1f}" if sql else f"{'':>7}"
+    queries = f"{statistics.mean(sql):7.1f}" if sql else f"{'—':>7}"
     cpu_ms = f"{statistics.median(cpu):8.2f}" if cpu else f"{'':>8}"
     return (
         f"  {name:<34} {statistics.median(values):8.2f} {p90(values):8.2f} {max(values):8.2f} "
@@ -153,7 +175,7 @@ def build_app(tmp: Path):
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'hoctap.sqlite'}",
             "DATA_DIR": str(tmp / "data"),
             "REDIS_URL": "",
-            "SECRET_KEY": "bench-secret",
+            "SECRET_KEY": SECRET_KEY,
             # One client asks for 87 tokens in a few seconds; the login limit is not what is measured.
             "RATELIMIT_ENABLED": False,
         }
@@ -480,9 +502,8 @@ def time_inbox_service(app, user_id: int, counter: SqlCounter, timings: Timings)
 class Api:
     """A sequential JSON client: one loopback connection per request, bearer tokens per account."""
 
-    def __init__(self, port: int, counter: SqlCounter, timings: Timings):
+    def __init__(self, port: int, timings: Timings):
         self.port = port
-        self.counter = counter
         self.timings = timings
         self.tokens: dict[int, str] = {}
 
@@ -494,7 +515,7 @@ class Api:
             headers["Content-Type"] = "application/json"
         if user is not None:
             headers["Authorization"] = f"Bearer {self.tokens[user]}"
-        clock = Clock(self.counter)
+        clock = Clock(None)  # the server's statements run in gunicorn's processes
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
         try:
             conn.request(method, f"/api/v1{path}", body=payload, headers=headers)
@@ -521,7 +542,7 @@ def run_http(api: Api, cast: Cast, todo: list[tuple]) -> list[int]:
     """POST /dossiers, then per step: GET /tasks as the actor to find the task, POST .../complete."""
     ids = []
     for household, year in todo:
-        whole = Clock(api.counter)
+        whole = Clock(None)
         created = api.call(
             "POST",
             "/dossiers",
@@ -548,20 +569,32 @@ def run_http(api: Api, cast: Cast, todo: list[tuple]) -> list[int]:
     return ids
 
 
-@contextlib.contextmanager
-def serving(app):
-    from werkzeug.serving import make_server
+# --------------------------------------------------------------------------- the raw engine
 
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no access log line per request
-    server = make_server("127.0.0.1", 0, app, threaded=False)
-    thread = threading.Thread(target=server.serve_forever, name="bench-server", daemon=True)
-    thread.start()
+
+def raw_engine(path: Path) -> float | None:
+    """The reference engine's own benchmark in ``path``, with this interpreter: its per-instance median
+    (ms), or None (said why) when it could not run."""
+    print(f"\nRaw engine: {Path(sys.executable).name} {' '.join(ENGINE_COMMAND)} in {path}")
     try:
-        yield server.socket.getsockname()[1]
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
+        result = subprocess.run(  # noqa: S603  (our own interpreter on the reference script)
+            [sys.executable, *ENGINE_COMMAND],
+            cwd=path,
+            capture_output=True,
+            text=True,
+            timeout=900,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as error:
+        print(f"  could not run it: {error}")
+        return None
+    match = re.search(r"median ([0-9.]+) ms/instance", result.stdout)
+    if result.returncode != 0 or match is None:
+        print(f"  exited with {result.returncode}; no 'median ... ms/instance' in its output:")
+        print("  " + (result.stdout + result.stderr).strip()[-2000:].replace("\n", "\n  "))
+        return None
+    print(f"  {next(line for line in result.stdout.splitlines() if match.group(0) in line).strip()}")
+    return float(match.group(1))
 
 
 # --------------------------------------------------------------------------- main
@@ -585,7 +618,17 @@ def versions() -> str:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=1000, help="dossiers to run through the loop (default 1000)")
-    parser.add_argument("--http", action="store_true", help="go through the JSON API on a loopback server")
+    parser.add_argument(
+        "--http",
+        action="store_true",
+        help="go through the JSON API on gunicorn -c gunicorn.conf.py wsgi:app in its own processes",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        metavar="W",
+        help="with --http: gunicorn worker processes (WEB_WORKERS; default gunicorn.conf.py's choice)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder and print its path")
     parser.add_argument(
         "--inbox",
@@ -593,8 +636,26 @@ def main(argv=None) -> int:
         default=None,
         help="dossiers left open at commune scoring in demo-commune's inbox (default N/2)",
     )
-    parser.add_argument("--profile", metavar="FILE", help="cProfile the main run into FILE and print the top")
+    parser.add_argument(
+        "--profile",
+        metavar="FILE",
+        help="cProfile the main run into FILE and print the top (with --http only the client is profiled)",
+    )
+    parser.add_argument(
+        "--engine",
+        metavar="PATH",
+        type=Path,
+        help="the raw engine's benchmark folder to run after the main run, for the ratio "
+        "(default ../shared/reference/spiffworkflow-example from the project root, skipped if missing)",
+    )
+    parser.add_argument("--no-engine", action="store_true", help="do not run the raw engine's benchmark")
     args = parser.parse_args(argv)
+    if args.workers is not None and not args.http:
+        parser.error("--workers applies to --http only")
+    if args.workers is not None and args.workers < 1:
+        parser.error("--workers must be at least 1")
+    if args.engine is not None and args.no_engine:
+        parser.error("--engine and --no-engine exclude each other")
     n = args.n
     inbox_n = n // 2 if args.inbox is None else args.inbox
 
@@ -606,6 +667,7 @@ def main(argv=None) -> int:
 
         from app.extensions import db
 
+        # Everything the server needs is in the database before gunicorn starts (its master loads the app).
         t0 = time.perf_counter()
         app = build_app(tmp)
         migrate_and_seed(app)
@@ -620,7 +682,7 @@ def main(argv=None) -> int:
         setup_s = time.perf_counter() - t0
 
         mode = (
-            "HTTP (JSON API, Werkzeug server in a thread, sequential client)"
+            "HTTP (JSON API, gunicorn -c gunicorn.conf.py wsgi:app in its own processes, sequential client)"
             if args.http
             else "service layer"
         )
@@ -631,10 +693,21 @@ def main(argv=None) -> int:
 
         timings = Timings()
         profiler = cProfile.Profile() if args.profile else None
-        with serving(app) if args.http else contextlib.nullcontext() as port:
+        served = (
+            Server(
+                f"sqlite:///{db_path}",
+                tmp / "data",
+                log=tmp / "gunicorn.log",
+                workers=args.workers,
+                env={"SECRET_KEY": SECRET_KEY, "DEMO": "1"},
+            )
+            if args.http
+            else contextlib.nullcontext()
+        )
+        with served as server:
             api = None
             if args.http:
-                api = Api(port, counter, timings)
+                api = Api(server.port, timings)
                 t0 = time.perf_counter()
                 api.login(
                     cast,
@@ -642,14 +715,22 @@ def main(argv=None) -> int:
                     + [h[k] for h in cast.households for k in ("household", "commune", "district")],
                 )
                 login_s = time.perf_counter() - t0
+                workers = server.workers()
+                print(
+                    f"  gunicorn on 127.0.0.1:{server.port}: master {server.process.pid}, {len(workers)} "
+                    f"workers ({'--workers' if args.workers else 'gunicorn.conf.py default'}; gthread, "
+                    f"WEB_THREADS default), log {server.log.name} and data/access.log in the temporary folder"
+                )
                 print(f"  {len(api.tokens)} tokens from POST /api/v1/auth/token: {login_s:.1f} s")
             before = snapshot(app, db_path)  # after the logins: their tokens and audit rows are not counted
             if profiler:
                 profiler.enable()
             load_before = os.getloadavg()[0]
+            server_cpu0 = server.cpu_ms() if args.http else 0.0
             t0, cpu0 = time.perf_counter(), time.process_time()
             ids = run_http(api, cast, todo) if args.http else run_service(app, cast, todo, counter, timings)
             run_s, cpu_s = time.perf_counter() - t0, time.process_time() - cpu0
+            server_cpu_s = (server.cpu_ms() - server_cpu0) / 1000 if args.http else 0.0
             if profiler:
                 profiler.disable()
 
@@ -658,16 +739,24 @@ def main(argv=None) -> int:
                 f"({5 * n / run_s:.0f} steps/s{', ' + str(9 * n) + ' requests' if args.http else ''})"
             )
             print(
-                f"  CPU time of this process {cpu_s:.1f} s = {n / cpu_s:.1f} dossiers per CPU-second; "
+                f"  CPU time of this process{' (the client)' if args.http else ''} {cpu_s:.1f} s = "
+                f"{n / cpu_s:.1f} dossiers per CPU-second ({1000 * cpu_s / n:.1f} ms per dossier); "
                 f"1-min load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after "
                 f"({os.cpu_count()} CPUs)"
             )
             if args.http:
+                print(
+                    f"  CPU time of gunicorn (master + {len(server.workers())} workers, /proc/<pid>/stat) "
+                    f"{server_cpu_s:.1f} s = {1000 * server_cpu_s / n:.1f} ms per dossier"
+                )
                 order = ["POST /dossiers (open)"]
                 for name, who, _values in STEPS:
                     order += [f"GET /tasks ({who})", f"POST complete {name}"]
                 print_table(
-                    "Per request (ms; SQL/op = statements the server ran)", timings, order + ["whole dossier"]
+                    "Per request (client-side ms and client CPU; SQL/op —: the server's statements run in "
+                    "gunicorn's processes and are not counted)",
+                    timings,
+                    order + ["whole dossier"],
                 )
             else:
                 print_table(
@@ -676,6 +765,7 @@ def main(argv=None) -> int:
                     ["open", *STEP_NAMES, "whole dossier"],
                 )
             whole = timings.ms["whole dossier"]
+            ours_ms = statistics.median(whole)
             tenth = max(1, len(whole) // 10)
             print(
                 f"  drift: whole dossier median, first {tenth} {statistics.median(whole[:tenth]):.1f} ms, "
@@ -683,7 +773,10 @@ def main(argv=None) -> int:
             )
 
             after = snapshot(app, db_path)
-            print_storage(before, after, n, state_sizes(app, ids))
+            states = state_sizes(app, ids)
+            if states["recognized"] != n:  # in HTTP mode: what the server wrote, read by this process
+                raise SystemExit(f"{states['recognized']} of {n} dossiers read back as recognized")
+            print_storage(before, after, n, states)
             pruned = prune_after_retention(app)
             print_pruned(before, snapshot(app, db_path), n, pruned)
 
@@ -714,15 +807,39 @@ def main(argv=None) -> int:
                     inbox,
                     order,
                 )
+        if args.http:
+            print(
+                f"\ngunicorn stopped (SIGTERM) in {server.stop_s:.1f} s "
+                f"(exit status {server.process.returncode})"
+            )
 
         if profiler:
             profiler.dump_stats(args.profile)
             print(f"\nProfile of the main run written to {args.profile}; top 30 by cumulative time:")
             pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
+            from profile_split import print_split  # noqa: PLC0415  (bench/ is this script's folder)
+
+            print_split(pstats.Stats(profiler), n)
 
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
+
+        if not args.no_engine:
+            engine = args.engine or DEFAULT_ENGINE
+            if not (engine / ENGINE_COMMAND[0]).is_file():
+                print(
+                    f"\nRaw engine: no {ENGINE_COMMAND[0]} in {engine}; skipped (--engine PATH to choose one)"
+                )
+            else:
+                engine_ms = raw_engine(engine)
+                if engine_ms is not None:
+                    target = "P2, HTTP against gunicorn" if args.http else "P1, service layer"
+                    print(
+                        f"  raw engine: {engine_ms:.2f} ms per dossier; ours/engine ratio: "
+                        f"engine_ms/ours_ms = {engine_ms / ours_ms:.2f}× ({target}: ours {ours_ms:.1f} ms, "
+                        "the whole-dossier median above)"
+                    )
         print(f"\nTotal wall time {time.perf_counter() - wall:.1f} s")
     finally:
         if args.keep:

@@ -10,7 +10,7 @@ from app.inbox.query import (
     InboxFilter,
     Neighbours,
     neighbours,
-    task_at_or_after,
+    task_after,
     view_args,
     view_context,
     view_from_context,
@@ -36,7 +36,7 @@ class TaskNavigation:
     def after_completion(self, *, now: datetime) -> str | None:
         """The task page to open once this task is done: what now holds its place in the view, as the
         done task has left it. None when nothing follows it."""
-        following = task_at_or_after(self.user, self.filters, self.around.position, now=now)
+        following = task_after(self.user, self.filters, self.around.values, now=now)
         return self.task_url(following) if following is not None else None
 
     @property

@@ -7,22 +7,24 @@ and, once the task is done, open the next one ("save and next") or lead back to 
 
 import base64
 import binascii
+import functools
 import json
 import math
+import operator
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import parse_qsl, urlencode
 
-from sqlalchemy import Select, and_, false, func, or_, select
+from sqlalchemy import Select, and_, false, func, literal_column, or_, select, union_all
 from sqlalchemy.orm import aliased, contains_eager, joinedload
 from werkzeug.datastructures import MultiDict
 
 from app.extensions import db
 from app.models import OFFICIAL_ROLES, AdminUnit, Dossier, HumanTask, Subject, User
 from app.services.bounds import search_text
-from app.services.jurisdiction import task_scope
+from app.services.jurisdiction import task_scope, task_scope_parts
 
 # The subject's own unit: the village (thôn, tổ dân phố) of a household.
 Village = aliased(AdminUnit, name="village")
@@ -60,12 +62,14 @@ SORT_KEYS: dict[str, tuple[SortKey, ...]] = {
 }
 
 
-def _order_by(keys: tuple[SortKey, ...]) -> tuple:
+def _order_by(keys: tuple[SortKey, ...], columns=None, *, reverse: bool = False) -> tuple:
+    """ORDER BY for ``keys``, on their own columns or on ``columns`` (the same values read from a
+    subquery); ``reverse`` for the same order backwards (an index read from its end)."""
     order = []
-    for key in keys:
+    for key, column in zip(keys, columns or [key.column for key in keys], strict=True):
         if key.nullable:
-            order.append(key.column.is_(None))
-        order.append(key.column.desc() if key.descending else key.column.asc())
+            order.append(column.is_(None).desc() if reverse else column.is_(None))
+        order.append(column.desc() if key.descending != reverse else column.asc())
     return tuple(order)
 
 
@@ -143,9 +147,17 @@ def _needs_dossier(filters: InboxFilter) -> bool:
     )
 
 
-def _filtered(user: User, filters: InboxFilter, now: datetime, *columns, joins: bool = True) -> Select:
+# Written as a literal: the inbox's indexes hold open tasks only, and a planner uses such an index only for
+# a query that says so in the same words (app/models/dossier.py's OFFICIALS_OPEN, AT_DESK_OPEN).
+OPEN = HumanTask.state == literal_column("'open'")
+
+
+def _filtered(  # noqa: PLR0913
+    user: User, filters: InboxFilter, now: datetime, *columns, joins: bool = True, scope=None
+) -> Select:
     """The view's open tasks; ``joins=False`` leaves out the dossier, subject and village when no filter
-    reads them (for counting: every task has exactly one of each, so the count is the same)."""
+    reads them (for counting: every task has exactly one of each, so the count is the same). ``scope``
+    narrows to one of ``task_scope_parts`` instead of all the tasks the user may work on."""
     query = select(*columns).select_from(HumanTask)
     if joins or _needs_dossier(filters):
         query = (
@@ -153,7 +165,7 @@ def _filtered(user: User, filters: InboxFilter, now: datetime, *columns, joins: 
             .join(Subject, Subject.id == Dossier.subject_id)
             .join(Village, Village.id == Dossier.unit_id)
         )
-    query = query.where(HumanTask.state == "open", task_scope(user))
+    query = query.where(OPEN, task_scope(user) if scope is None else scope)
     if filters.title:
         query = query.where(HumanTask.title == filters.title)
     if filters.unit_id:
@@ -186,17 +198,77 @@ def _filtered(user: User, filters: InboxFilter, now: datetime, *columns, joins: 
     return query
 
 
+# What a row of the inbox shows, loaded with the task.
+_ROW = (
+    contains_eager(HumanTask.dossier).contains_eager(Dossier.subject),
+    contains_eager(HumanTask.dossier).contains_eager(Dossier.unit.of_type(Village)),
+    joinedload(HumanTask.unit),
+    joinedload(HumanTask.claimed_by),
+)
+
+
 def inbox_query(user: User, filters: InboxFilter, *, now: datetime) -> Select:
     return (
         _filtered(user, filters, now, HumanTask)
-        .options(
-            contains_eager(HumanTask.dossier).contains_eager(Dossier.subject),
-            contains_eager(HumanTask.dossier).contains_eager(Dossier.unit.of_type(Village)),
-            joinedload(HumanTask.unit),
-            joinedload(HumanTask.claimed_by),
-        )
+        .options(*_ROW)
         .order_by(*SORTS.get(filters.sort, SORTS["due"]))
     )
+
+
+def _reads_other_tables(filters: InboxFilter) -> bool:
+    return _needs_dossier(filters) or any(
+        key.column.table is not HumanTask.__table__ for key in SORT_KEYS[filters.sort]
+    )
+
+
+def _page_ids(  # noqa: PLR0913
+    user: User,
+    filters: InboxFilter,
+    now: datetime,
+    *,
+    where: tuple = (),
+    offset: int = 0,
+    limit: int,
+    reverse: bool = False,
+) -> list[int]:
+    """The ids of a page of the view's tasks meeting ``where``, in order (backwards with ``reverse``):
+    each part of the user's scope reads its first ``offset + limit`` rows from its own index, and the
+    merge of those few rows is the page. One OR over the parts would make the database gather every task
+    of every part and sort them all."""
+    keys = SORT_KEYS[filters.sort]
+    joins = _reads_other_tables(filters)
+    reads = []
+    for part in task_scope_parts(user, in_sort_order=True):
+        read = _filtered(
+            user,
+            filters,
+            now,
+            HumanTask.id.label("id"),
+            *(key.column.label(f"k{i}") for i, key in enumerate(keys)),
+            joins=joins,
+            scope=part,
+        ).where(*where)
+        reads.append(read.order_by(*_order_by(keys, reverse=reverse)).limit(offset + limit).subquery())
+    merged = union_all(*(select(read) for read in reads)).subquery() if len(reads) > 1 else reads[0]
+    columns = [merged.c[f"k{i}"] for i in range(len(keys))]
+    order = _order_by(keys, columns, reverse=reverse)
+    return list(db.session.scalars(select(merged.c.id).order_by(*order).offset(offset).limit(limit)).all())
+
+
+def _rows(ids: list[int], sort: str) -> list[HumanTask]:
+    """The tasks ``ids`` with what their rows show, in the view's order."""
+    if not ids:
+        return []
+    query = (
+        select(HumanTask)
+        .join(Dossier, Dossier.id == HumanTask.dossier_id)
+        .join(Subject, Subject.id == Dossier.subject_id)
+        .join(Village, Village.id == Dossier.unit_id)
+        .where(HumanTask.id.in_(ids))
+        .options(*_ROW)
+        .order_by(*SORTS[sort])
+    )
+    return list(db.session.scalars(query).all())
 
 
 # -- pages: keyset ("after" this row) or numbered, and a count that stops early ------------------------
@@ -268,6 +340,29 @@ def _beyond(key: SortKey, value):
     return or_(key.column.is_(None), beyond) if key.nullable else beyond
 
 
+def _short_of(key: SortKey, value):
+    """Rows strictly before ``value`` on this key alone (NULLs last: a NULL is before nothing, and every
+    value is before a NULL)."""
+    if value is None:
+        return key.column.is_not(None)
+    return key.column > value if key.descending else key.column < value
+
+
+def before_position(sort: str, values: list):
+    """SQL condition: the rows before the one whose sort-key values are ``values`` (``after_position``'s
+    mirror; a NULL comparison is false, so a NULL key is never taken for an earlier one)."""
+    keys = SORT_KEYS[sort]
+    return or_(
+        *(
+            and_(
+                *(_equal(k, v) for k, v in zip(keys[:j], values[:j], strict=True)),
+                _short_of(keys[j], values[j]),
+            )
+            for j in range(len(keys))
+        )
+    )
+
+
 def after_position(sort: str, values: list):
     """SQL condition: the rows after the one whose sort-key values are ``values``, in ``sort``'s order.
 
@@ -286,12 +381,24 @@ def after_position(sort: str, values: list):
 
 
 def capped_count(
-    user: User, filters: InboxFilter, *, now: datetime, cap: int | None = None
+    user: User, filters: InboxFilter, *, now: datetime, cap: int | None = None, where: tuple = ()
 ) -> tuple[int, bool]:
-    """How many tasks a view holds, counting no further than ``cap`` + 1 rows: (count, capped)."""
+    """How many tasks a view holds (those meeting ``where``), counting no further than ``cap`` + 1 rows:
+    (count, capped)."""
     cap = COUNT_CAP if cap is None else cap
-    limited = _filtered(user, filters, now, HumanTask.id, joins=False).limit(cap + 1).subquery()
-    n = db.session.scalar(select(func.count()).select_from(limited))
+    joins = bool(where) and _reads_other_tables(filters)
+    counts = [
+        select(func.count())
+        .select_from(
+            _filtered(user, filters, now, HumanTask.id, joins=joins, scope=part)
+            .where(*where)
+            .limit(cap + 1)
+            .subquery()
+        )
+        .scalar_subquery()
+        for part in task_scope_parts(user)
+    ]
+    n = db.session.scalar(select(functools.reduce(operator.add, counts)))
     return (cap, True) if n > cap else (n, False)
 
 
@@ -366,12 +473,10 @@ def inbox_page(
     A cursor page reads ``per_page`` + 1 rows from the sort's index wherever it is in the list; a numbered
     page skips the rows before it (kept for links and clients that ask for page N)."""
     page = max(page, 1)
-    query = inbox_query(user, filters, now=now)
-    if after:
-        query = query.where(after_position(filters.sort, decode_cursor(filters.sort, after)))
-    else:
-        query = query.offset((page - 1) * per_page)
-    rows = list(db.session.scalars(query.limit(per_page + 1)).all())
+    where = (after_position(filters.sort, decode_cursor(filters.sort, after)),) if after else ()
+    offset = 0 if after else (page - 1) * per_page
+    ids = _page_ids(user, filters, now, where=where, offset=offset, limit=per_page + 1)
+    rows = _rows(ids, filters.sort)
     has_next = len(rows) > per_page
     items = rows[:per_page]
     total, capped = capped_count(user, filters, now=now)
@@ -410,58 +515,63 @@ def view_from_context(context: str) -> MultiDict:
 # -- the tasks around one task of a view, for the task page's previous / next and "save and next" --------
 
 
-def _numbered(user: User, filters: InboxFilter, now: datetime):
-    """The tasks of a view the user can open (unclaimed, or claimed by them), numbered in its order."""
-    order = SORTS.get(filters.sort, SORTS["due"])
-    return (
-        _filtered(
-            user,
-            filters,
-            now,
-            HumanTask.id.label("id"),
-            func.row_number().over(order_by=order).label("n"),
-            func.count().over().label("total"),
-        )
-        .where(or_(HumanTask.claimed_by_id.is_(None), HumanTask.claimed_by_id == user.id))
-        .cte("numbered")
-    )
-
-
 @dataclass(frozen=True)
 class Neighbours:
     previous: int | None
     next: int | None
-    position: int | None  # the task's place in the view, from 1; None when the view does not hold it
+    position: int | None  # the task's row in the view, from 1; None when the view does not hold it
     total: int
+    total_capped: bool = False  # more than ``total`` (then ``position`` is only known up to it)
+    # The task's sort-key values in the view, for what follows it once it is done; None when not in it.
+    values: list | None = None
+
+
+def _openable(user: User):
+    """The tasks of a view the user can open: unclaimed, or claimed by them."""
+    return or_(HumanTask.claimed_by_id.is_(None), HumanTask.claimed_by_id == user.id)
 
 
 def neighbours(user: User, filters: InboxFilter, task_id: int, *, now: datetime) -> Neighbours:
-    """The tasks before and after ``task_id`` in a view; the view's first task is "next" when the view
+    """The tasks before and after ``task_id`` in a view and its place there, each read from the sort's
+    index next to the task (no numbering of the whole view); the view's first task is "next" when the view
     does not hold ``task_id`` (it was filtered out, or opened from elsewhere)."""
-    numbered = _numbered(user, filters, now)
-    current = select(numbered.c.n).where(numbered.c.id == task_id).scalar_subquery()
-    rows = db.session.execute(
-        select(numbered.c.id, numbered.c.n, numbered.c.total).where(
-            or_(numbered.c.n.between(current - 1, current + 1), numbered.c.n == 1)
+    # Its place and the total are the list's (what the inbox shows); previous and next skip the tasks
+    # claimed by someone else, which the user cannot open.
+    openable = _openable(user)
+    total, capped = capped_count(user, filters, now=now)
+    held = db.session.scalar(
+        _filtered(user, filters, now, HumanTask.id, joins=_reads_other_tables(filters)).where(
+            HumanTask.id == task_id, openable
         )
-    ).all()
-    by_place = {row.n: row.id for row in rows}
-    position = next((row.n for row in rows if row.id == task_id), None)
-    total = rows[0].total if rows else 0
-    if position is None:
-        return Neighbours(None, by_place.get(1), None, total)
-    return Neighbours(by_place.get(position - 1), by_place.get(position + 1), position, total)
-
-
-def task_at_or_after(user: User, filters: InboxFilter, position: int | None, *, now: datetime) -> int | None:
-    """The first task the user can open at ``position`` of a view or later (from the start for None).
-
-    Called once a task is done: it has left the view, so what was after it now holds its place.
-    """
-    numbered = _numbered(user, filters, now)
-    return db.session.scalar(
-        select(numbered.c.id).where(numbered.c.n >= (position or 1)).order_by(numbered.c.n).limit(1)
     )
+    if held is None:
+        first = _page_ids(user, filters, now, where=(openable,), limit=1)
+        return Neighbours(None, first[0] if first else None, None, total, capped)
+    task = db.session.get(HumanTask, task_id)
+    values = [key.value(task) for key in SORT_KEYS[filters.sort]]
+    before = before_position(filters.sort, values)
+    after = after_position(filters.sort, values)
+    previous = _page_ids(user, filters, now, where=(openable, before), limit=1, reverse=True)
+    following = _page_ids(user, filters, now, where=(openable, after), limit=1)
+    earlier, beyond_cap = capped_count(user, filters, now=now, where=(before,))
+    return Neighbours(
+        previous[0] if previous else None,
+        following[0] if following else None,
+        None if beyond_cap else earlier + 1,
+        total,
+        capped,
+        values,
+    )
+
+
+def task_after(user: User, filters: InboxFilter, values: list | None, *, now: datetime) -> int | None:
+    """The first task the user can open after the sort-key ``values`` of a view (from the start for None).
+
+    Called once a task is done, with the values it had: it has left the view, so what followed it is next.
+    """
+    where = (_openable(user),) if values is None else (_openable(user), after_position(filters.sort, values))
+    found = _page_ids(user, filters, now, where=where, limit=1)
+    return found[0] if found else None
 
 
 # -- escalated tasks: late work in the units one level below, for the officials who must follow it up -----

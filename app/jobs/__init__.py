@@ -9,7 +9,9 @@ worker's tick dispatches them again.
 
 Each kind of job is one module in ``app/jobs/handlers`` registering its handler with ``@job_kind``. A kind
 registered ``background=True`` (a long import...) runs in-process on a thread of its own, so the request
-that wrote it returns at once and its page can show the job's progress.
+that wrote it returns at once and its page can show the job's progress. A kind registered
+``database_only=True`` (a notice) writes nothing outside the database: run in-process, it is taken and
+finished in the transaction of what it writes, one commit instead of three.
 """
 
 import importlib
@@ -31,12 +33,16 @@ from app.services.errors import NotFound
 Handler = Callable[..., None]
 _HANDLERS: dict[str, Handler] = {}
 _BACKGROUND: set[str] = set()
+_DATABASE_ONLY: set[str] = set()
 _loaded = False
 SWEEP_BATCH = 1000
 
 
-def job_kind(name: str, *, background: bool = False) -> Callable[[Handler], Handler]:
-    """Register ``handler(message, *, now)`` as the body of jobs of kind ``name``; it raises to fail."""
+def job_kind(
+    name: str, *, background: bool = False, database_only: bool = False
+) -> Callable[[Handler], Handler]:
+    """Register ``handler(message, *, now)`` as the body of jobs of kind ``name``; it raises to fail.
+    ``database_only``: the handler writes nothing but database rows (no mail, no file, no other service)."""
 
     def register(handler: Handler) -> Handler:
         if _HANDLERS.get(name, handler) is not handler:
@@ -44,6 +50,8 @@ def job_kind(name: str, *, background: bool = False) -> Callable[[Handler], Hand
         _HANDLERS[name] = handler
         if background:
             _BACKGROUND.add(name)
+        if database_only:
+            _DATABASE_ONLY.add(name)
         return handler
 
     return register
@@ -101,7 +109,7 @@ def dispatch_outbox(ids: list[int], background: set[int] | frozenset[int] = froz
             if outbox_id in background:
                 threading.Thread(target=_run_on_thread, args=(app, outbox_id), daemon=True).start()
             else:
-                process_outbox_message(outbox_id)
+                _run_here(outbox_id)
         return
     from redis.exceptions import RedisError
 
@@ -130,19 +138,22 @@ def dispatch_outbox(ids: list[int], background: set[int] | frozenset[int] = froz
         db.session.commit()
 
 
-def _claim(outbox_id: int, now: datetime) -> int | None:
-    """Take the row for one run; returns the attempt number (the run's fencing token) or None when it is
-    done, someone else holds it, or it is waiting for its retry time."""
-    claimable = or_(
+def _claimable(now: datetime):
+    return or_(
         and_(
             OutboxMessage.status == "pending",
             or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now),
         ),
         and_(OutboxMessage.status == "running", OutboxMessage.lease_until < now),
     )
+
+
+def _claim(outbox_id: int, now: datetime) -> int | None:
+    """Take the row for one run; returns the attempt number (the run's fencing token) or None when it is
+    done, someone else holds it, or it is waiting for its retry time."""
     attempt = db.session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id == outbox_id, claimable)
+        .where(OutboxMessage.id == outbox_id, _claimable(now))
         .values(
             status="running",
             lease_until=now + _seconds("JOB_LEASE_SECONDS"),
@@ -160,6 +171,41 @@ def _still_ours(outbox_id: int, attempt: int):
         OutboxMessage.status == "running",
         OutboxMessage.attempts == attempt,
     )
+
+
+def _run_here(outbox_id: int) -> bool:
+    """Run a job just written by this process. A database-only job is marked done in the transaction of
+    its own writes: the lease exists for work that outlives a transaction, and until this one commits no
+    worker can take the row (it is locked), after it the row is done. Any other kind, or a failure (the
+    transaction is undone), takes the leased path, which counts the attempt and plans the retry."""
+    from app.services.uow import commit, rollback
+
+    now = utcnow()
+    message = db.session.get(OutboxMessage, outbox_id)
+    _load_handlers()
+    if message is None or message.kind not in _DATABASE_ONLY:
+        return process_outbox_message(outbox_id)
+    taken = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == outbox_id, _claimable(now))
+        .values(
+            status="done",
+            attempts=OutboxMessage.attempts + 1,
+            processed_at=now,
+            lease_until=None,
+            last_error=None,
+        )
+    ).rowcount
+    if not taken:
+        rollback()
+        return False
+    try:
+        handler_for(message.kind)(message, now=max(now, message.created_at))
+        commit()
+        return True
+    except Exception:  # noqa: BLE001 — the leased run below records what went wrong
+        rollback()
+        return process_outbox_message(outbox_id)
 
 
 def process_outbox_message(outbox_id: int) -> bool:

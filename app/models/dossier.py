@@ -1,12 +1,13 @@
 from datetime import datetime
 
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import event, inspect, update
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from app.extensions import db
 from app.models.campaign import Campaign
 from app.models.procedure import FormVersion, ProcessDefinition
 from app.models.types import UTCDateTime, utcnow
-from app.models.unit import AdminUnit, Subject
+from app.models.unit import PATH, AdminUnit, Subject
 from app.models.user import User
 
 DOSSIER_STATUSES = ("in_progress", "returned", "recognized", "not_recognized", "rejected")
@@ -29,7 +30,7 @@ class Dossier(db.Model):
     subject_id: Mapped[int] = mapped_column(db.ForeignKey("subject.id"), index=True)
     unit_id: Mapped[int] = mapped_column(db.ForeignKey("admin_unit.id"), index=True)
     # Copy of the subject unit's path so jurisdiction filters are a prefix match on this table alone.
-    unit_path: Mapped[str] = mapped_column(db.String(255), index=True)
+    unit_path: Mapped[str] = mapped_column(PATH, index=True)
     process_definition_id: Mapped[int] = mapped_column(db.ForeignKey("process_definition.id"))
     # The year's campaign it runs under, when the province has one: its deadlines set the due dates.
     campaign_id: Mapped[int | None] = mapped_column(db.ForeignKey("campaign.id"), index=True)
@@ -65,6 +66,12 @@ class Dossier(db.Model):
         return self.completed_at is not None
 
 
+# The partial indexes' conditions, written as literals: a planner uses such an index only for a query
+# that says the same (app/inbox/query.py's OPEN).
+OFFICIALS_OPEN = db.text("state = 'open' AND subject_id IS NULL")
+AT_DESK_OPEN = db.text("state = 'open' AND at_desk")
+
+
 class HumanTask(db.Model):
     """The inbox projection of a READY user task: the inbox reads only this table."""
 
@@ -72,18 +79,58 @@ class HumanTask(db.Model):
     __table_args__ = (
         db.UniqueConstraint("dossier_id", "task_id"),
         db.Index("ix_human_task_inbox", "state", "role", "unit_path"),
-        # The inbox's sorts, read in order from an index (a page stops after per_page + 1 rows, and a
-        # cursor page starts in the middle): the expression is the sort's "no due date last" key, written
-        # as app/inbox/query.py orders by it. "created" and "-created" share one index (read backwards).
-        db.Index("ix_human_task_open_due", "state", db.text("(due_at IS NULL)"), "due_at", "id"),
+        # The inbox's sorts, read in order from an index of officials' open tasks (a page stops after
+        # per_page + 1 rows, and a cursor page starts in the middle): an official's tasks are those of its
+        # role, so the role leads; the path at the end lets the jurisdiction be checked in the index. The
+        # expression is the sort's "no due date last" key, written as app/inbox/query.py orders by it.
+        # "created" and "-created" share one index (read backwards). Closed tasks are never listed.
+        db.Index(
+            "ix_human_task_open_due",
+            "role",
+            db.text("(due_at IS NULL)"),
+            "due_at",
+            "id",
+            "unit_path",
+            sqlite_where=OFFICIALS_OPEN,
+            postgresql_where=OFFICIALS_OPEN,
+        ),
         db.Index(
             "ix_human_task_open_due_desc",
-            "state",
+            "role",
             db.text("(due_at IS NULL)"),
             db.text("due_at DESC"),
             db.text("id DESC"),
+            "unit_path",
+            sqlite_where=OFFICIALS_OPEN,
+            postgresql_where=OFFICIALS_OPEN,
         ),
-        db.Index("ix_human_task_open_created", "state", "created_at", "id"),
+        db.Index(
+            "ix_human_task_open_created",
+            "role",
+            "created_at",
+            "id",
+            "unit_path",
+            sqlite_where=OFFICIALS_OPEN,
+            postgresql_where=OFFICIALS_OPEN,
+        ),
+        # The desk's open tasks by place, with what a page sorts by: read without the table.
+        db.Index(
+            "ix_human_task_open_desk",
+            "unit_path",
+            "due_at",
+            "created_at",
+            "id",
+            sqlite_where=AT_DESK_OPEN,
+            postgresql_where=AT_DESK_OPEN,
+        ),
+        # Most tasks are officials' (no subject): left out, so that "subject_id IS NULL" is never looked up
+        # here (SQLite would take it for a rare value and read a third of the table).
+        db.Index(
+            "ix_human_task_subject_id",
+            "subject_id",
+            sqlite_where=db.text("subject_id IS NOT NULL"),
+            postgresql_where=db.text("subject_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -95,8 +142,12 @@ class HumanTask(db.Model):
     lane: Mapped[str | None] = mapped_column(db.String(64))
     role: Mapped[str] = mapped_column(db.String(32))
     unit_id: Mapped[int] = mapped_column(db.ForeignKey("admin_unit.id"), index=True)
-    unit_path: Mapped[str] = mapped_column(db.String(255))
-    subject_id: Mapped[int | None] = mapped_column(db.ForeignKey("subject.id"), index=True)
+    unit_path: Mapped[str] = mapped_column(PATH)
+    subject_id: Mapped[int | None] = mapped_column(db.ForeignKey("subject.id"))
+    # Held by a subject without an account, so served at the desk: a copy of "the holder's account is
+    # empty" for the desk's inbox, which would otherwise look up every household of a commune on each page.
+    # Kept in step with the account below; whether one may act on a task reads the subject itself.
+    at_desk: Mapped[bool] = mapped_column(db.Boolean, default=False, server_default=db.false())
     state: Mapped[str] = mapped_column(db.String(16), default="open")
     form_key: Mapped[str | None] = mapped_column(db.String(64))
     form_version_id: Mapped[int | None] = mapped_column(db.ForeignKey("form_version.id"))
@@ -181,3 +232,15 @@ class Comment(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     author: Mapped[User] = relationship()
+
+
+@event.listens_for(Session, "before_flush")
+def _desk_follows_the_account(session, flush_context, instances):
+    """A subject given an account (or losing it) takes its tasks to (or from) the desk in the same flush."""
+    for subject in session.dirty:
+        if isinstance(subject, Subject) and inspect(subject).attrs.account_id.history.has_changes():
+            session.connection().execute(
+                update(HumanTask)
+                .where(HumanTask.subject_id == subject.id)
+                .values(at_desk=subject.account_id is None)
+            )

@@ -1,6 +1,44 @@
+from sqlalchemy import String, and_
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.functions import FunctionElement
 
 from app.extensions import db
+
+# A unit's materialised path, and its copies on dossiers and tasks. Paths compare byte by byte on every
+# database, so that a subtree is the range [path, path with its last character raised) that an index reads:
+# PostgreSQL's language collations skip "/" when they compare, and SQLite cannot read a LIKE from an index.
+PATH = db.String(255).with_variant(db.String(255, collation="C"), "postgresql")
+
+
+class _Unindexed(FunctionElement):
+    """A column's value that the planner cannot look up in an index (see ``under``)."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(_Unindexed)
+def _unindexed(element, compiler, **kw):
+    return f"({compiler.process(element.clauses, **kw)} || '')"
+
+
+@compiles(_Unindexed, "sqlite")
+def _unindexed_sqlite(element, compiler, **kw):
+    return f"+{compiler.process(element.clauses, **kw)}"
+
+
+def under(path_column, path: str, *, indexed: bool = True):
+    """SQL condition: ``path_column`` is ``path`` or a path below it.
+
+    ``indexed=False`` keeps the planner from reading the range from an index. A page of a list sorted by
+    another index is cheaper read in that order, stopping after a page, than as a whole subtree to sort;
+    SQLite has no statistics on ranges and would take the subtree."""
+    if not path:
+        raise ValueError("a unit path is never empty")
+    end = path[:-1] + chr(ord(path[-1]) + 1)
+    value = path_column if indexed else _Unindexed(path_column)
+    return and_(value >= path, value < end)
 
 
 class UnitLevel(db.Model):
@@ -23,7 +61,7 @@ class AdminUnit(db.Model):
     level_code: Mapped[str] = mapped_column(db.ForeignKey("unit_level.code"), index=True)
     parent_id: Mapped[int | None] = mapped_column(db.ForeignKey("admin_unit.id"), index=True)
     # Materialised path "/1/7/19/": a subtree is one indexed prefix match, no recursive query.
-    path: Mapped[str] = mapped_column(db.String(255), index=True, default="")
+    path: Mapped[str] = mapped_column(PATH, index=True, default="")
     legacy_code: Mapped[str | None] = mapped_column(db.String(32))
 
     parent: Mapped["AdminUnit | None"] = relationship(remote_side=[id])

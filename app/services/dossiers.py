@@ -316,6 +316,8 @@ def apply_step(
             unit_id=unit.id,
             unit_path=unit.path,
             subject_id=holder_subject_id,
+            at_desk=holder_subject_id is not None
+            and db.session.get(Subject, holder_subject_id).account_id is None,
             form_key=task.form_key,
             form_version_id=versions.get(task.form_key),
             due_at=_due_at(dossier, task, now),

@@ -12,16 +12,22 @@ the desk: an official holding a desk role over its unit registers its dossiers a
 declares on its behalf, until an account is linked to it.
 """
 
-from sqlalchemy import and_, false, or_, select, true
+from sqlalchemy import and_, false, literal_column, or_, select, true
 
 from app.extensions import db
 from app.models import APPLICANT_ROLES, OFFICIAL_ROLES, Dossier, HumanTask, Subject, User
+from app.models.unit import under
 
 # The roles that receive applicants at the desk: the commune's one-stop officers.
 DESK_ROLES = ("commune_officer",)
 # Roles that see their area's dossiers and reports and act on nothing (Hội Khuyến học): even a lane that named
 # one would give it no task, and no decision or escalation is theirs.
 OBSERVER_ROLES = ("association",)
+
+
+# A bare column, as the desk's index says it (app/models/dossier.py's AT_DESK_OPEN): SQLite would write
+# "at_desk = 1" for the column's own comparison, and not see that the index covers it.
+AT_DESK = literal_column("human_task.at_desk")
 
 
 def _own_subjects(user: User):
@@ -70,25 +76,44 @@ def works_on_tasks(user: User) -> bool:
     return bool(_acting_assignments(user))
 
 
-def task_scope(user: User):
-    """SQL condition selecting the tasks ``user`` may work on."""
-    clauses = [and_(HumanTask.subject_id.is_not(None), HumanTask.subject_id.in_(_own_subjects(user)))]
-    for assignment in desk_assignments(user):
-        clauses.append(
-            and_(
-                HumanTask.subject_id.in_(select(Subject.id).where(Subject.account_id.is_(None))),
-                HumanTask.unit_path.startswith(assignment.unit.path, autoescape=True),
-            )
-        )
-    for assignment in _acting_assignments(user):
-        clauses.append(
+def _outermost(paths) -> list[str]:
+    """The paths not below another of them: their subtrees cover the same ground without overlapping."""
+    ordered = sorted(set(paths))
+    kept: list[str] = []
+    for path in ordered:
+        if not any(path.startswith(outer) for outer in kept):
+            kept.append(path)
+    return kept
+
+
+def task_scope_parts(user: User, *, in_sort_order: bool = False) -> list:
+    """The SQL conditions whose union is ``task_scope``; no task meets two of them, so a list may read
+    each part on its own (from its own index) and add up or merge what they give.
+
+    ``in_sort_order``: an official's part leaves its unit path out of the index lookup, so that a page is
+    read from the role's sorted inbox index, filtered by path there, and stops after the page (see
+    ``under``); a count reads the path range instead."""
+    parts = [and_(HumanTask.subject_id.is_not(None), HumanTask.subject_id.in_(_own_subjects(user)))]
+    # A subject without an account is served at the desk (the task's copy of that fact: an index range,
+    # where reading the subject of each task of a commune costs a lookup per household).
+    for path in _outermost(a.unit.path for a in desk_assignments(user)):
+        parts.append(and_(AT_DESK, under(HumanTask.unit_path, path)))
+    roles = sorted({a.role for a in _acting_assignments(user)})
+    for role in roles:
+        paths = _outermost(a.unit.path for a in _acting_assignments(user) if a.role == role)
+        parts.append(
             and_(
                 HumanTask.subject_id.is_(None),
-                HumanTask.role == assignment.role,
-                HumanTask.unit_path.startswith(assignment.unit.path, autoescape=True),
+                HumanTask.role == role,
+                or_(*(under(HumanTask.unit_path, path, indexed=not in_sort_order) for path in paths)),
             )
         )
-    return or_(*clauses)
+    return parts
+
+
+def task_scope(user: User):
+    """SQL condition selecting the tasks ``user`` may work on."""
+    return or_(*task_scope_parts(user))
 
 
 def _may_hold_linked_tasks(user: User) -> bool:
@@ -112,7 +137,7 @@ def dossier_scope(user: User):
     if _may_hold_linked_tasks(user):
         clauses.append(Dossier.id.in_(_dossiers_holding_a_task_of(user)))
     for assignment in _official_assignments(user):
-        clauses.append(Dossier.unit_path.startswith(assignment.unit.path, autoescape=True))
+        clauses.append(under(Dossier.unit_path, assignment.unit.path))
     return or_(*clauses) if clauses else false()
 
 

@@ -3,6 +3,7 @@
 from datetime import datetime
 
 from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db
 from app.models import OFFICIAL_ROLES, AdminUnit, Dossier, HumanTask, Notification, RoleAssignment, User
@@ -41,28 +42,30 @@ def _notify(
 ) -> bool:
     """One notice for ``user`` (never twice for the same key), and its e-mail job when the user asked for
     this kind by e-mail; written in the job's transaction, so both exist or neither."""
-    exists = db.session.scalar(
-        select(Notification.id).where(Notification.user_id == user.id, Notification.dedupe_key == dedupe_key)
-    )
-    if exists:
+    # One statement: the unique (user, key) decides, where a look first would cost a second one.
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    notification_id = db.session.execute(
+        dialect.insert(Notification)
+        .values(
+            user_id=user.id,
+            kind=kind,
+            params=params,
+            dedupe_key=dedupe_key,
+            dossier_id=dossier_id,
+            human_task_id=task_id,
+            created_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["user_id", "dedupe_key"])
+        .returning(Notification.id)
+    ).scalar_one_or_none()
+    if notification_id is None:
         return False
-    notification = Notification(
-        user_id=user.id,
-        kind=kind,
-        params=params,
-        dedupe_key=dedupe_key,
-        dossier_id=dossier_id,
-        human_task_id=task_id,
-        created_at=now,
-    )
-    db.session.add(notification)
     if user.email and mail.enabled() and preferences.channel_for(user, kind) == "email":
-        db.session.flush()
         add_job(
             "send_email",
-            {"notification_id": notification.id},
+            {"notification_id": notification_id},
             at=now,
-            dedupe_key=f"email:{notification.id}",
+            dedupe_key=f"email:{notification_id}",
             dossier_id=dossier_id,
         )
     return True

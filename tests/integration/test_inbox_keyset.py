@@ -153,3 +153,26 @@ def test_a_cursor_from_elsewhere_is_refused(api, tied):
     # "cursor" is the other name of "after".
     same = api.get("demo-commune", "/tasks", query_string={"per_page": 5, "cursor": first["next_cursor"]})
     assert same.status_code == 200 and len(same.get_json()["items"]) == 5
+
+
+@pytest.mark.parametrize("sort", SORTS)
+def test_each_task_knows_its_neighbours_and_place_in_the_sort_order(app, api, tied, sort):
+    # Read next to the task from the sort's index (ties, due dates missing), not by numbering the view.
+    from app.extensions import db
+    from app.inbox.query import InboxFilter, neighbours, task_after
+    from app.models import User, utcnow
+
+    expected = all_ids(api, sort=sort)
+    with app.app_context():
+        user = db.session.scalar(db.select(User).where(User.username == "demo-commune"))
+        view = InboxFilter(sort=sort)
+        for index, task_id in enumerate(expected):
+            around = neighbours(user, view, task_id, now=utcnow())
+            assert around.previous == (expected[index - 1] if index else None)
+            assert around.next == (expected[index + 1] if index + 1 < len(expected) else None)
+            assert (around.position, around.total, around.total_capped) == (index + 1, 23, False)
+            assert task_after(user, view, around.values, now=utcnow()) == around.next
+        # A task the view does not hold: no place in it, and its first task is next.
+        outside = neighbours(user, InboxFilter(sort=sort, score_min=99), expected[0], now=utcnow())
+        assert (outside.previous, outside.position, outside.values) == (None, None, None)
+        assert task_after(user, view, None, now=utcnow()) == expected[0]

@@ -14,6 +14,7 @@ def jobs(app_ctx):
     from app.jobs import _HANDLERS, job_kind
 
     runs = {"count": 0, "fail": True}
+    from app.jobs import _DATABASE_ONLY
 
     @job_kind("test_counted")
     def counted(message, *, now):
@@ -25,9 +26,27 @@ def jobs(app_ctx):
         if runs["fail"]:
             raise RuntimeError("máy chủ thư từ chối")
 
+    @job_kind("test_notice", database_only=True)
+    def notice(message, *, now):
+        from app.extensions import db
+        from app.models import Notification
+
+        runs["count"] += 1
+        db.session.add(
+            Notification(
+                user_id=message.payload["user_id"],
+                kind="task_opened",
+                params={},
+                dedupe_key=f"test:{message.id}:{runs['count']}",
+            )
+        )
+        if runs["fail"]:
+            raise RuntimeError("hỏng giữa chừng")
+
     yield runs
-    _HANDLERS.pop("test_counted", None)
-    _HANDLERS.pop("test_flaky", None)
+    for kind in ("test_counted", "test_flaky", "test_notice"):
+        _HANDLERS.pop(kind, None)
+        _DATABASE_ONLY.discard(kind)
 
 
 def _write(kind, *, at=None, **kwargs):
@@ -57,6 +76,67 @@ def test_a_job_handed_over_twice_runs_once(jobs):
     assert jobs["count"] == 1
     row = _row(outbox_id)
     assert (row.status, row.attempts) == ("done", 1)
+
+
+def _outbox_writes(run):
+    """The UPDATE statements on the outbox while ``run`` runs."""
+    from sqlalchemy import event
+
+    from app.extensions import db
+
+    seen = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("UPDATE OUTBOX"):
+            seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        result = run()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    return result, seen
+
+
+def test_a_database_only_job_run_here_is_taken_and_finished_with_its_writes(jobs):
+    from app.extensions import db
+    from app.jobs import _run_here
+    from app.models import Notification
+
+    user = _user(db, "demo-commune")
+    jobs["fail"] = False
+    outbox_id = _write("test_notice")
+    _row(outbox_id).payload = {"user_id": user.id}
+    db.session.commit()
+    db.session.info.pop("outbox_ids")  # handed over below, as the step's commit would
+
+    done, updates = _outbox_writes(lambda: _run_here(outbox_id))
+
+    assert done is True and len(updates) == 1  # one claim that is also the finish, no lease
+    row = _row(outbox_id)
+    assert (row.status, row.attempts, row.lease_until) == ("done", 1, None)
+    assert len(db.session.scalars(db.select(Notification).where(Notification.user_id == user.id)).all()) == 1
+    assert _run_here(outbox_id) is False and jobs["count"] == 1
+
+
+def test_a_database_only_job_that_fails_here_leaves_nothing_and_waits_for_its_retry(jobs):
+    from app.extensions import db
+    from app.jobs import _run_here
+    from app.models import Notification
+
+    user = _user(db, "demo-commune")
+    outbox_id = _write("test_notice")
+    _row(outbox_id).payload = {"user_id": user.id}
+    db.session.commit()
+
+    assert _run_here(outbox_id) is False
+
+    # The quick run was undone whole; the leased run tried again, failed, and counted one attempt.
+    assert jobs["count"] == 2
+    row = _row(outbox_id)
+    assert (row.status, row.attempts, row.last_error) == ("pending", 1, "RuntimeError: hỏng giữa chừng")
+    assert row.next_attempt_at is not None
+    assert db.session.scalars(db.select(Notification).where(Notification.user_id == user.id)).all() == []
 
 
 def test_a_job_held_by_a_live_worker_is_not_taken_and_a_dead_workers_job_runs_again(jobs, app):

@@ -85,6 +85,26 @@ def test_the_desk_serves_a_household_without_an_account_in_its_commune(app, api)
     assert api.dossier("demo-commune", at_desk)["current_tasks"][0]["name"] == "commune_scoring"
 
 
+def test_a_household_given_an_account_leaves_the_desk_and_comes_back_when_it_loses_it(app, api):
+    from app.extensions import db
+
+    at_desk = _register_at_desk(app)
+    task = api.task_for("demo-commune", at_desk, "self_report")
+    with app.app_context():
+        _subject(app, WITHOUT_ACCOUNT).account_id = _as(app, "demo-household-b").id
+        db.session.commit()
+    assert at_desk not in _lists(api, "demo-commune")[0]
+    assert api.task_for("demo-household-b", at_desk, "self_report")["id"] == task["id"]
+    refused = api.post("demo-commune", f"/tasks/{task['id']}/complete", json={"data": self_report(9)})
+    assert refused.status_code == 404
+
+    with app.app_context():
+        _subject(app, WITHOUT_ACCOUNT).account_id = None
+        db.session.commit()
+    assert at_desk in _lists(api, "demo-commune")[0]
+    api.complete("demo-commune", at_desk, "self_report", self_report(9))
+
+
 @pytest.mark.parametrize("officer", ["demo-commune-b", "demo-district"])
 def test_only_the_desk_of_the_households_commune_registers_for_it(app, officer):
     # Commune B's officer holds the desk role elsewhere; the district officer holds no desk role at all.

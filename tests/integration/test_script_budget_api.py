@@ -40,14 +40,17 @@ def test_an_endless_script_fails_the_step_within_its_budget_and_changes_nothing(
     answered, served = {}, []
 
     def complete():
-        started = time.monotonic()
+        started, cpu = time.monotonic(), time.thread_time()
         response = api.post(
             "demo-commune",
             f"/tasks/{task['id']}/complete",
             json={"data": {"decision": "confirm", "books": 20}},
         )
         answered.update(
-            status=response.status_code, body=response.get_json(), seconds=time.monotonic() - started
+            status=response.status_code,
+            body=response.get_json(),
+            seconds=time.monotonic() - started,
+            cpu_seconds=time.thread_time() - cpu,
         )
 
     worker = threading.Thread(target=complete)
@@ -62,7 +65,10 @@ def test_an_endless_script_fails_the_step_within_its_budget_and_changes_nothing(
 
     assert answered["status"] == 500
     assert "evil_script" in answered["body"]["error"]["message"]
-    assert answered["seconds"] < 2.0 + 3.0
+    # The budget is the step's CPU time (workflow/sandbox.py): the request's thread spent the 2 s and the
+    # step's ordinary work. The wall clock only shows it did not hang: a loaded machine stretches it.
+    assert answered["cpu_seconds"] < 2.0 + 1.5
+    assert answered["seconds"] < 60
     assert served, "no other request was made while the step ran"
     assert _dossier_rows(app, dossier_id) == before
 
