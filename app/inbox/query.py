@@ -147,6 +147,15 @@ def _needs_dossier(filters: InboxFilter) -> bool:
     )
 
 
+def _with_row_tables(query: Select) -> Select:
+    """``query`` joined to each task's dossier, household and village (one of each per task)."""
+    return (
+        query.join(Dossier, Dossier.id == HumanTask.dossier_id)
+        .join(Subject, Subject.id == Dossier.subject_id)
+        .join(Village, Village.id == Dossier.unit_id)
+    )
+
+
 # Written as a literal: the inbox's indexes hold open tasks only, and a planner uses such an index only for
 # a query that says so in the same words (app/models/dossier.py's OFFICIALS_OPEN, AT_DESK_OPEN).
 OPEN = HumanTask.state == literal_column("'open'")
@@ -160,11 +169,7 @@ def _filtered(  # noqa: PLR0913
     narrows to one of ``task_scope_parts`` instead of all the tasks the user may work on."""
     query = select(*columns).select_from(HumanTask)
     if joins or _needs_dossier(filters):
-        query = (
-            query.join(Dossier, Dossier.id == HumanTask.dossier_id)
-            .join(Subject, Subject.id == Dossier.subject_id)
-            .join(Village, Village.id == Dossier.unit_id)
-        )
+        query = _with_row_tables(query)
     query = query.where(OPEN, task_scope(user) if scope is None else scope)
     if filters.title:
         query = query.where(HumanTask.title == filters.title)
@@ -260,13 +265,7 @@ def _rows(ids: list[int], sort: str) -> list[HumanTask]:
     if not ids:
         return []
     query = (
-        select(HumanTask)
-        .join(Dossier, Dossier.id == HumanTask.dossier_id)
-        .join(Subject, Subject.id == Dossier.subject_id)
-        .join(Village, Village.id == Dossier.unit_id)
-        .where(HumanTask.id.in_(ids))
-        .options(*_ROW)
-        .order_by(*SORTS[sort])
+        _with_row_tables(select(HumanTask)).where(HumanTask.id.in_(ids)).options(*_ROW).order_by(*SORTS[sort])
     )
     return list(db.session.scalars(query).all())
 
@@ -351,16 +350,7 @@ def _short_of(key: SortKey, value):
 def before_position(sort: str, values: list):
     """SQL condition: the rows before the one whose sort-key values are ``values`` (``after_position``'s
     mirror; a NULL comparison is false, so a NULL key is never taken for an earlier one)."""
-    keys = SORT_KEYS[sort]
-    return or_(
-        *(
-            and_(
-                *(_equal(k, v) for k, v in zip(keys[:j], values[:j], strict=True)),
-                _short_of(keys[j], values[j]),
-            )
-            for j in range(len(keys))
-        )
-    )
+    return _keyset(sort, values, _short_of)
 
 
 def after_position(sort: str, values: list):
@@ -368,12 +358,17 @@ def after_position(sort: str, values: list):
 
     (k1 > v1) or (k1 = v1 and k2 > v2) or …; the last key is the unique id, so no row is both skipped
     and repeated however many rows share the other keys."""
+    return _keyset(sort, values, _beyond)
+
+
+def _keyset(sort: str, values: list, past):
+    """(k1 past v1) or (k1 = v1 and k2 past v2) or …, ``past`` being one key's "after" or "before"."""
     keys = SORT_KEYS[sort]
     return or_(
         *(
             and_(
                 *(_equal(k, v) for k, v in zip(keys[:j], values[:j], strict=True)),
-                _beyond(keys[j], values[j]),
+                past(keys[j], values[j]),
             )
             for j in range(len(keys))
         )

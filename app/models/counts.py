@@ -18,11 +18,11 @@ transaction. The migration that created these tables fills them with it too.
 from collections import Counter
 
 from sqlalchemy import event, inspect, text
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from app.extensions import db
 from app.models.dossier import Dossier
+from app.models.types import conflict_insert
 from app.models.unit import Subject
 
 
@@ -140,13 +140,14 @@ def _write(session: Session, _context) -> None:
     if not pending:
         return
     connection = session.connection()
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
     in_order = sorted(pending.items(), key=lambda item: (item[0][0].__tablename__, item[0][1]))
     for (count, key), delta in in_order:
         if delta == 0:
             continue
         table = count.__table__
-        statement = dialect.insert(table).values({**dict(zip(_KEYS[count], key, strict=True)), "n": delta})
+        statement = conflict_insert(connection, table).values(
+            {**dict(zip(_KEYS[count], key, strict=True)), "n": delta}
+        )
         statement = statement.on_conflict_do_update(
             index_elements=list(_KEYS[count]), set_={"n": table.c.n + statement.excluded.n}
         )

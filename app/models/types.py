@@ -1,6 +1,7 @@
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.types import TypeDecorator
 
 
@@ -26,3 +27,8 @@ class UTCDateTime(TypeDecorator):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def conflict_insert(bind, table):
+    """An INSERT that can say ON CONFLICT, in ``bind``'s dialect (SQLite and PostgreSQL spell it alike)."""
+    return (postgresql if bind.dialect.name == "postgresql" else sqlite).insert(table)

@@ -3,10 +3,10 @@
 from datetime import datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db
 from app.models import OFFICIAL_ROLES, AdminUnit, Dossier, HumanTask, Notification, RoleAssignment, User
+from app.models.types import conflict_insert
 from app.services import mail, preferences
 from app.services.jurisdiction import DESK_ROLES, OBSERVER_ROLES, task_holder_subject
 from app.services.outbox import add_job
@@ -43,9 +43,8 @@ def _notify(
     """One notice for ``user`` (never twice for the same key), and its e-mail job when the user asked for
     this kind by e-mail; written in the job's transaction, so both exist or neither."""
     # One statement: the unique (user, key) decides, where a look first would cost a second one.
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
     notification_id = db.session.execute(
-        dialect.insert(Notification)
+        conflict_insert(db.session.get_bind(), Notification)
         .values(
             user_id=user.id,
             kind=kind,
