@@ -50,9 +50,10 @@ _data_dir.mkdir(parents=True, exist_ok=True)
 accesslog = str(_data_dir / "access.log")
 errorlog = "-"
 loglevel = os.environ.get("WEB_LOG_LEVEL", "info")
-# The peer, the time taken and the worker process (pid) that answered; the client address behind nginx
-# is in nginx's own log (the app reads it from X-Forwarded-For, PROXY_HOPS).
-access_log_format = '%(h)s %(t)s "%(r)s" %(s)s %(b)s %(M)sms pid=%(p)s "%(a)s"'
+# The peer, the time taken, the worker process (pid) that answered and the request's X-Request-Id (nginx's
+# $request_id, docs/deploy.md; "-" without one), which joins a line to nginx's log or a client's trace;
+# the client address behind nginx is in nginx's own log (the app reads it from X-Forwarded-For, PROXY_HOPS).
+access_log_format = '%(h)s %(t)s "%(r)s" %(s)s %(b)s %(M)sms pid=%(p)s rid=%({x-request-id}i)s "%(a)s"'
 proc_name = "hoctap-web"
 # gunicorn's control socket lives in the home directory by default, shared by every gunicorn of the user
 # (two sites, the tests' servers); reloads and worker counts go through signals instead (docs/deploy.md).

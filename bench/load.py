@@ -38,6 +38,8 @@ import math
 import os
 import platform
 import random
+import re
+import select
 import statistics
 import sys
 import tempfile
@@ -211,6 +213,18 @@ class Results:
         self.first_done_at = None  # when the first official ran out of work (s from start)
         self.last_step_at = 0.0  # when the last step was completed (s from start)
         self.first_done_by = None
+        self.traces = []  # one row per answered request: where its time went (--trace)
+        self.started = None  # time.monotonic() at the end of the warm-up
+
+    def trace(self, request_id: str, request: str, marks: list[float], status: int) -> None:
+        """Client-side phases of one request, in ms: connect, send, wait for the answer's head, read the
+        body."""
+        phases = [round((b - a) * 1000, 2) for a, b in zip(marks, marks[1:], strict=False)]
+        with self.lock:
+            self.traces.append(
+                {"id": request_id, "request": request, "status": status, "measured": marks[0] >= self.started}
+                | dict(zip(("connect", "send", "wait", "read"), phases, strict=True))
+            )
 
     def add(self, label: str, ms: float) -> None:
         with self.lock:
@@ -231,6 +245,7 @@ class Official(threading.Thread):
         self.deadline, self.started, self.results = run["deadline"], run["started"], results
         self.pick, self.max_steps, self.think_seconds = run["pick"], run["max_steps"], run["think"]
         self.keepalive = run["keepalive"]
+        self.sequence = 0
         self.random = random.Random(seed)  # noqa: S311  (which task to open, not security)
         self.conn = None
 
@@ -245,13 +260,28 @@ class Official(threading.Thread):
         if body is not None:
             payload = json.dumps(body).encode()
             headers["Content-Type"] = "application/json"
-        started = time.perf_counter()
+        self.sequence += 1
+        request_id = f"{self.username}-{self.sequence}"
+        headers["X-Request-Id"] = request_id
+        marks = [time.monotonic()]
+        started = marks[0]
+        if self.conn is not None and select.select([self.conn.sock], [], [], 0)[0]:
+            # A kept-alive connection readable before anything was sent is one the server closed after its
+            # keep-alive time: open a new one, as browsers and urllib3 do, instead of failing on it.
+            self.conn.close()
+            self.conn = None
         try:
             if self.conn is None:
                 self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=REQUEST_TIMEOUT)
+                self.conn.connect()
+            marks.append(time.monotonic())
             self.conn.request(method, f"/api/v1{path}", body=payload, headers=headers)
+            marks.append(time.monotonic())
             response = self.conn.getresponse()
+            marks.append(time.monotonic())
             data = response.read()
+            marks.append(time.monotonic())
+            self.results.trace(request_id, f"{method} {path}", marks, response.status)
             if not self.keepalive or response.getheader("Connection", "").lower() == "close":
                 self.conn.close()
                 self.conn = None
@@ -259,8 +289,8 @@ class Official(threading.Thread):
             if self.conn is not None:
                 self.conn.close()
                 self.conn = None
-            return 0, {"error": f"{type(exc).__name__}: {exc}"}, (time.perf_counter() - started) * 1000
-        ms = (time.perf_counter() - started) * 1000
+            return 0, {"error": f"{type(exc).__name__}: {exc}"}, (time.monotonic() - started) * 1000
+        ms = (time.monotonic() - started) * 1000
         try:
             document = json.loads(data) if data else None
         except ValueError:
@@ -284,14 +314,21 @@ class Official(threading.Thread):
         self.results.error(f"{kind} on {label}", json.dumps(document, ensure_ascii=False))
         return False
 
-    def think(self) -> None:
-        """An official's pause between two requests: ``--think`` seconds on average (0.5× to 1.5×)."""
-        if self.think_seconds:
-            pause = self.think_seconds * self.random.uniform(0.5, 1.5)
-            time.sleep(max(0.0, min(pause, self.deadline - time.monotonic())))
+    def think(self) -> bool:
+        """An official's pause between two requests: ``--think`` seconds on average (0.5× to 1.5×); False,
+        without pausing, when the pause would end after the run's deadline. Cutting the pause short there
+        instead made every thinking official send at the deadline at the same instant: a burst of N requests
+        no official would send, queued in two or three workers, that was the whole p95 of a think-time run."""
+        if not self.think_seconds:
+            return True
+        pause = self.think_seconds * self.random.uniform(0.5, 1.5)
+        if time.monotonic() + pause > self.deadline:
+            return False
+        time.sleep(pause)
+        return True
 
     def run(self) -> None:
-        done, idle_since = 0, None
+        done, idle_since, ran_out = 0, None, False
         while time.monotonic() < self.deadline and (not self.max_steps or done < self.max_steps):
             status, inbox, ms = self.call("GET", f"/tasks?per_page={PER_PAGE}")
             items = (inbox or {}).get("items") or [] if status == 200 else []
@@ -302,6 +339,7 @@ class Official(threading.Thread):
                         self.results.times["inbox (empty)"].append(ms)
                 idle_since = idle_since or time.monotonic()
                 if time.monotonic() - idle_since > IDLE_STOP:
+                    ran_out = True
                     break
                 time.sleep(EMPTY_PAUSE)
                 continue
@@ -309,7 +347,8 @@ class Official(threading.Thread):
                 continue
             idle_since = None
             task = self.random.choice(items[: self.pick])
-            self.think()  # reading the inbox
+            if not self.think():  # reading the inbox
+                break
             status, detail, ms = self.call("GET", f"/tasks/{task['id']}")
             if not self.outcome("open task", status, detail, ms):
                 continue
@@ -319,7 +358,8 @@ class Official(threading.Thread):
                         self.results.lost["open task"] += 1
                 continue
             _who, values = OFFICIAL_STEPS[task["name"]]
-            self.think()  # filling in the form
+            if not self.think():  # filling in the form
+                break
             status, result, ms = self.call("POST", f"/tasks/{task['id']}/complete", {"data": values})
             if self.outcome(f"complete {task['name']}", status, result, ms):
                 done += 1
@@ -329,7 +369,7 @@ class Official(threading.Thread):
                     self.results.steps[task["name"]] += 1
                     self.results.last_step_at = time.monotonic() - self.started
         with self.results.lock:
-            if self.results.first_done_at is None and time.monotonic() < self.deadline:
+            if ran_out and self.results.first_done_at is None:
                 self.results.first_done_at = max(0.0, time.monotonic() - self.started)
                 self.results.first_done_by = self.username
         if self.conn is not None:
@@ -394,6 +434,25 @@ def print_figures(
     return errors + in_log
 
 
+def write_trace(path: Path, traces: list[dict], access_log: Path) -> None:
+    """The client's phases of every request with the server's own time for it (``server``: gunicorn's
+    ``%(M)s``, found by the request id in the access log), and where the p95 request's time went."""
+    log = access_log.read_text(errors="replace")
+    served = {rid: int(ms) for ms, rid in re.findall(r" (\d+)ms pid=\S+ rid=(\S+) ", log)}
+    for t in traces:
+        t["server"] = served.get(t["id"])
+    path.write_text("".join(json.dumps(t) + "\n" for t in traces))
+    joined = [t for t in traces if t["server"] is not None and t["measured"]]
+    print(f"\n  {len(traces)} requests traced in {path} ({len(joined)} after the warm-up, in the access log)")
+    if joined:
+        outside = [t["connect"] + t["send"] + t["wait"] + t["read"] - t["server"] for t in joined]
+        print(
+            f"  p95 ms: connect {pct([t['connect'] for t in joined], 0.95):.1f}, server"
+            f" {pct([t['server'] for t in joined], 0.95):.0f}, outside the app (client's whole time minus"
+            f" the server's) {pct(outside, 0.95):.1f}"
+        )
+
+
 # --------------------------------------------------------------------------- main
 
 
@@ -449,6 +508,11 @@ def main(argv=None) -> int:
         "--threads", type=int, help="gunicorn threads per worker (default: gunicorn.conf.py's)"
     )
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder and print its path")
+    parser.add_argument(
+        "--trace",
+        type=Path,
+        help="write one JSON line per request to this file: the client's connect, send, wait and read times",
+    )
     args = parser.parse_args(argv)
     clients = args.clients or (50 if args.db == "postgres" else 20)
     if clients < 1 or args.seconds <= 0 or (args.tasks is not None and args.tasks < 1) or args.warmup < 0:
@@ -504,6 +568,7 @@ def main(argv=None) -> int:
             # Measured from the end of the warm-up: each worker's first steps compile and cache forms,
             # specs and unit paths, and every official's first requests arrive together.
             started = time.monotonic() + args.warmup
+            results.started = started
             deadline = started + args.seconds
             run = {
                 "deadline": deadline,
@@ -530,6 +595,8 @@ def main(argv=None) -> int:
             print(f"  load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after")
         finally:
             server.stop()
+        if args.trace:
+            write_trace(args.trace, results.traces, tmp / "data" / "access.log")
         bad = print_figures(
             results,
             cast,

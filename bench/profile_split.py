@@ -23,8 +23,14 @@ LAYERS = (
     ("our forms: building, validating, scoring (forms/)", ("/forms/",)),
     ("WTForms", ("/wtforms/",)),
     ("our jobs and notifications (app/jobs, notifications)", ("/app/jobs/", "/app/services/notifications")),
+    (
+        "our API layer: token, routes, JSON answers (app/api, app/security, app/inbox)",
+        ("/app/api/", "/app/security", "/app/inbox/", "/app/requests"),
+    ),
     ("our step and its checks (app/services/dossiers, jurisdiction, ...)", ("/app/",)),
     ("Flask, Werkzeug, Jinja", ("/flask", "/werkzeug/", "/jinja2/")),
+    ("gunicorn (writing the answer, the access log)", ("/gunicorn/",)),
+    ("Python's logging", ("/logging/",)),
     ("JSON and compression", ("/json/", "zlib", "_json", "/base64.py")),
     ("the benchmark itself", ("/bench/",)),
 )

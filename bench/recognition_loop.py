@@ -639,7 +639,8 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--profile",
         metavar="FILE",
-        help="cProfile the main run into FILE and print the top (with --http only the client is profiled)",
+        help="cProfile the main run into FILE and print the top and the split by layer (with --http: the"
+        " server's request threads during the main run)",
     )
     parser.add_argument(
         "--engine",
@@ -692,7 +693,8 @@ def main(argv=None) -> int:
         print(f"  setup (migrate, seed, {len(cast.usernames)} accounts): {setup_s:.1f} s")
 
         timings = Timings()
-        profiler = cProfile.Profile() if args.profile else None
+        # In HTTP mode the server is what is profiled (bench/gunicorn_profile.py), during the main run only.
+        profiler = cProfile.Profile() if args.profile and not args.http else None
         served = (
             Server(
                 f"sqlite:///{db_path}",
@@ -700,6 +702,7 @@ def main(argv=None) -> int:
                 log=tmp / "gunicorn.log",
                 workers=args.workers,
                 env={"SECRET_KEY": SECRET_KEY, "DEMO": "1"},
+                profile_dir=tmp / "profiles" if args.profile else None,
             )
             if args.http
             else contextlib.nullcontext()
@@ -728,7 +731,11 @@ def main(argv=None) -> int:
             load_before = os.getloadavg()[0]
             server_cpu0 = server.cpu_ms() if args.http else 0.0
             t0, cpu0 = time.perf_counter(), time.process_time()
-            ids = run_http(api, cast, todo) if args.http else run_service(app, cast, todo, counter, timings)
+            with server.profiling() if args.http and args.profile else contextlib.nullcontext():
+                if args.http:
+                    ids = run_http(api, cast, todo)
+                else:
+                    ids = run_service(app, cast, todo, counter, timings)
             run_s, cpu_s = time.perf_counter() - t0, time.process_time() - cpu0
             server_cpu_s = (server.cpu_ms() - server_cpu0) / 1000 if args.http else 0.0
             if profiler:
@@ -813,13 +820,15 @@ def main(argv=None) -> int:
                 f"(exit status {server.process.returncode})"
             )
 
-        if profiler:
-            profiler.dump_stats(args.profile)
-            print(f"\nProfile of the main run written to {args.profile}; top 30 by cumulative time:")
-            pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
+        if args.profile:
+            stats = server.merged_profile() if args.http else pstats.Stats(profiler)
+            stats.dump_stats(args.profile)
+            whose = "gunicorn's request threads" if args.http else "the main run"
+            print(f"\nProfile of {whose} written to {args.profile}; top 30 by cumulative time:")
+            stats.sort_stats("cumulative").print_stats(30)
             from profile_split import print_split  # noqa: PLC0415  (bench/ is this script's folder)
 
-            print_split(pstats.Stats(profiler), n)
+            print_split(stats, n)
 
         with app.app_context():
             db.session.remove()

@@ -1,8 +1,10 @@
 """The production server for the benchmarks, started as scripts/run starts it (bench/load.py and
 bench/recognition_loop.py share it)."""
 
+import contextlib
 import http.client
 import os
+import pstats
 import re
 import signal
 import socket
@@ -38,7 +40,9 @@ def children(pid: int) -> set[int]:
 class Server:
     """``gunicorn -c gunicorn.conf.py wsgi:app`` from the project root on a free loopback port, its output in
     ``log`` and its access log in ``data_dir/access.log``; returns once it answers. ``env`` adds settings
-    such as DEMO and SECRET_KEY; workers and threads left None keep gunicorn.conf.py's defaults."""
+    such as DEMO and SECRET_KEY; workers and threads left None keep gunicorn.conf.py's defaults. With
+    ``profile_dir`` it runs with bench/gunicorn_profile.py instead: the same settings, and the requests that
+    come while ``profiling()`` is on are profiled (``merged_profile()`` once stopped)."""
 
     def __init__(
         self,
@@ -49,9 +53,10 @@ class Server:
         workers: int | None = None,
         threads: int | None = None,
         env: dict | None = None,
+        profile_dir: Path | None = None,
     ):
         self.port = free_port()
-        self.log, self.data_dir = log, data_dir
+        self.log, self.data_dir, self.profile_dir = log, data_dir, profile_dir
         self.stop_s = float("nan")
         # The developer's own server, database or Redis settings must not leak into the benchmark's server.
         self.env = {k: v for k, v in os.environ.items() if not k.startswith(("WEB_", "DATABASE_", "REDIS_"))}
@@ -63,12 +68,17 @@ class Server:
         if threads is not None:
             self.env["WEB_THREADS"] = str(threads)
         self.env.update(env or {})
+        config = "gunicorn.conf.py"
+        if profile_dir is not None:
+            profile_dir.mkdir(parents=True, exist_ok=True)
+            self.env["BENCH_PROFILE_DIR"] = str(profile_dir)
+            config = "bench/gunicorn_profile.py"
         script = Path(sys.executable).with_name("gunicorn")
         command = [str(script)] if script.exists() else [sys.executable, "-m", "gunicorn"]
         with log.open("wb") as out:  # the child keeps its own copy of the descriptor
             # Its own session, so that a kill after a stuck stop reaches the workers too.
             self.process = subprocess.Popen(
-                [*command, "-c", "gunicorn.conf.py", "wsgi:app"],
+                [*command, "-c", config, "wsgi:app"],
                 cwd=ROOT,
                 env=self.env,
                 stdout=out,
@@ -117,6 +127,23 @@ class Server:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+    @contextlib.contextmanager
+    def profiling(self):
+        """The workers profile the requests that arrive inside this block."""
+        switch = self.profile_dir / "on"
+        switch.touch()
+        try:
+            yield
+        finally:
+            switch.unlink()
+
+    def merged_profile(self) -> pstats.Stats:
+        """Every request thread's profile, added up; the workers write them when they exit (after stop())."""
+        files = sorted(self.profile_dir.glob("worker-*.prof"))
+        if not files:
+            raise SystemExit(f"no profile was written to {self.profile_dir}; see {self.log}")
+        return pstats.Stats(*map(str, files))
 
     def workers(self) -> set[int]:
         return children(self.process.pid)
