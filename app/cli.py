@@ -232,13 +232,21 @@ def backup_restore(source, pg_bin_dir):
             pg_bin_dir=pg_bin_dir,
         )
     )
-    backup.record_restore(manifest, source, now=utcnow())
+    ended = backup.record_restore(manifest, source, now=utcnow())
     click.echo(
         _(
             "Đã khôi phục bản sao lưu tạo lúc %(created)s (%(files)s tệp) vào %(path)s và cơ sở dữ liệu.",
             created=manifest["created_at"],
             files=len(manifest["files"]),
             path=current_app.config["DATA_DIR"],
+        )
+    )
+    click.echo(
+        _(
+            "Đã kết thúc %(sessions)s phiên đăng nhập và thu hồi %(tokens)s mã API có trong bản sao lưu: mọi "
+            "người đăng nhập lại, các hệ thống kết nối xin mã API mới.",
+            sessions=ended["sessions_ended"],
+            tokens=ended["tokens_revoked"],
         )
     )
     if manifest["database"]["alembic_revision"] != revisions[0]:

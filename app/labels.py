@@ -72,6 +72,7 @@ ACTION = {
     "unit.villages_added": _l("Thêm thôn, tổ dân phố"),
     "session.started": _l("Bắt đầu phiên đăng nhập"),
     "session.ended": _l("Kết thúc phiên đăng nhập"),
+    "backup.restored": _l("Khôi phục bản sao lưu"),
     "decision.documents_generated": _l("Tạo văn bản quyết định và giấy chứng nhận"),
     "target.set": _l("Đặt chỉ tiêu của tỉnh"),
     "target.removed": _l("Xoá chỉ tiêu của tỉnh"),

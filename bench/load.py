@@ -26,9 +26,12 @@ request by default; ``--keepalive`` keeps one per official, which gunicorn's gth
 
 An empty inbox is polled again after a short pause (upstream officials feed the district and city ones) and is
 timed apart; an official whose inbox stays empty for ``IDLE_STOP`` seconds stops. Everything stops after
-``--seconds``. A 409 is a *lost race* (the other official of the lane took the task first), not an error;
-any other status from 400 up, a connection failure or a timeout is an error. "database is locked" is counted
-in the responses and in the server's log. Nothing here asserts speed; it only measures. See bench/README.md.
+``--seconds``: an official whose next pause would end after that stops there (not sending at the deadline,
+which made every pausing official send in the same instant). ``--trace FILE`` writes each request's client
+phases beside the server's own time for it, matched by the ``X-Request-Id`` every request carries. A 409 is a
+*lost race* (the other official of the lane took the task first), not an error; any other status from 400 up,
+a connection failure or a timeout is an error. "database is locked" is counted in the responses and in the
+server's log. Nothing here asserts speed; it only measures. See bench/README.md.
 """
 
 import argparse

@@ -24,7 +24,7 @@ LAYERS = (
     ("WTForms", ("/wtforms/",)),
     ("our jobs and notifications (app/jobs, notifications)", ("/app/jobs/", "/app/services/notifications")),
     (
-        "our API layer: token, routes, JSON answers (app/api, app/security, app/inbox)",
+        "our API layer: token, routes, JSON (app/api, security, inbox)",
         ("/app/api/", "/app/security", "/app/inbox/", "/app/requests"),
     ),
     ("our step and its checks (app/services/dossiers, jurisdiction, ...)", ("/app/",)),

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.extensions import db
 from app.models import ROLES, AdminUnit, ApiToken, HumanTask, RoleAssignment, User
@@ -88,6 +88,17 @@ def _revoke_tokens(user: User, now: datetime) -> None:
         select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
     ):
         token.revoked_at = now
+
+
+def revoke_every_token(*, now: datetime) -> int:
+    """Revoke every API token not yet revoked, in the caller's transaction; returns how many there were."""
+    revoked = db.session.execute(
+        update(ApiToken)
+        .where(ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return revoked.rowcount
 
 
 def _release_claims(

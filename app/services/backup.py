@@ -48,7 +48,7 @@ from app.models import (
     Submission,
     User,
 )
-from app.services import audit, blobs
+from app.services import accounts, audit, blobs, sessions
 from app.services.errors import ServiceError
 from app.services.uow import commit
 
@@ -289,8 +289,18 @@ def restore_backup(
     return manifest
 
 
-def record_restore(manifest: dict, source: Path | str, *, now: datetime) -> None:
-    """The audit event of a restore, in the restored database (its own transaction; app context needed)."""
+def record_restore(manifest: dict, source: Path | str, *, now: datetime) -> dict:
+    """After a restore, in the restored database and one transaction (app context needed): every session
+    and API token the backup holds is ended, and the restore's audit event says how many.
+
+    A restore brings the accounts back as they were when the backup was taken, so a session ended or a
+    token revoked after that (a logout, a lost phone, a leaked token) would work again. Which of them were
+    ended since cannot be known, so all are: everyone signs in again, and a connected system asks for a new
+    token (``POST /api/v1/auth/token``). Returns the counts."""
+    ended = {
+        "sessions_ended": sessions.end_every_open(reason="restored", now=now),
+        "tokens_revoked": accounts.revoke_every_token(now=now),
+    }
     audit.record(
         "backup.restored",
         actor=None,
@@ -300,9 +310,11 @@ def record_restore(manifest: dict, source: Path | str, *, now: datetime) -> None
             "created_at": manifest["created_at"],
             "alembic_revision": manifest["database"]["alembic_revision"],
             "files": len(manifest["files"]),
+            **ended,
         },
     )
     commit()
+    return ended
 
 
 def schema_revisions(migrations_dir: Path | str) -> list[str]:
@@ -373,9 +385,9 @@ def _data_files(data_dir: Path, database: Database, *, skip: tuple[Path, ...] = 
     live files would not be consistent), ``backups/``, the ``*.log`` files of ``scripts/run``, and
     ``secret_key``. The key that signs sessions is a secret kept apart from the data (README, "Production
     start"): a copy in every backup would travel wherever the evidence goes, and a system restored without
-    it only asks everyone to sign in again. Under the blob folders (``evidence/``, ``documents/``) only
-    stored blobs (``ab/<sha256>``) are taken: anything else there is a file still being written, which no
-    row refers to.
+    it only asks everyone to sign in again. Under the blob folders (``evidence/``, ``documents/``,
+    ``imports/``) only stored blobs (``ab/<sha256>``) are taken: anything else there is a file still being
+    written, which no row refers to.
     """
     leave_out = {data_dir / "backups", *(path.resolve() for path in skip)}
     if database.kind == "sqlite":

@@ -1,8 +1,9 @@
 """Files stored by content in the data folder: ``DATA_DIR/<folder>/<first two hex digits>/<sha256>``.
 
-Evidence uploads and generated documents both live this way: a file never changes once written, the same
-content is stored once, and a write goes to a temporary file renamed into place, so a reader never sees
-half a file. Backups take exactly these blobs from each folder (app/services/backup.py).
+Evidence uploads, generated documents and uploaded registry files (imports) live this way: a file never
+changes once written, the same content is stored once, and a write goes to a temporary file renamed into
+place, so a reader never sees half a file. Backups take exactly these blobs from each folder
+(app/services/backup.py).
 """
 
 import hashlib
@@ -12,7 +13,7 @@ from pathlib import Path
 
 from flask import current_app
 
-FOLDERS = ("evidence", "documents")
+FOLDERS = ("evidence", "documents", "imports")
 
 
 def blob_path(folder: str, sha256: str) -> Path:

@@ -83,16 +83,17 @@ def rendering_for(user: User) -> Iterator[None]:
 
 
 def send_notification_email(notification_id: int, *, now: datetime) -> bool:
-    """E-mail one notice to its reader; nothing when e-mail is off, or the reader has no address or was
-    deactivated since. Returns whether a message was sent."""
+    """E-mail one notice to its reader; nothing when e-mail is off, or the reader has no address, was
+    deactivated or no longer wants this kind by e-mail (the job may run long after the notice was written:
+    the reader's choice now is what counts). Returns whether a message was sent."""
     from app.notifications.text import notification_path, notification_text
-    from app.services.preferences import KIND_LABELS
+    from app.services.preferences import KIND_LABELS, channel_for
 
     notification = db.session.get(Notification, notification_id)
     if notification is None or not enabled():
         return False
     user = db.session.get(User, notification.user_id)
-    if user is None or not user.active or not user.email:
+    if user is None or not user.active or not user.email or channel_for(user, notification.kind) != "email":
         return False
     with rendering_for(user):
         path = notification_path(notification)

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.extensions import db
 from app.models import User, UserSession
@@ -114,6 +114,18 @@ def end_open(user: User, *, reason: str, actor: User | None, now: datetime) -> i
     for row in rows:
         _end(row, reason, actor=actor, now=now)
     return len(rows)
+
+
+def end_every_open(*, reason: str, now: datetime) -> int:
+    """End every open session of every user in the caller's transaction (one statement, no audit row
+    each: the caller's own audit event says why); returns how many there were."""
+    ended = db.session.execute(
+        update(UserSession)
+        .where(UserSession.ended_at.is_(None))
+        .values(ended_at=now, ended_reason=reason)
+        .execution_options(synchronize_session=False)
+    )
+    return ended.rowcount
 
 
 def end_one(user_id: int, session_id: str, *, actor: User | None, now: datetime) -> None:

@@ -144,6 +144,15 @@ def test_a_backup_taken_mid_run_restores_into_an_empty_system(app, api, restored
     # A key file and a log in the data folder: neither belongs in a backup.
     (data_dir / "secret_key").write_text("not-for-backups")
     (data_dir / "worker.log").write_text("log")
+    # Files still being written into a blob folder belong to no row yet and stay out; a stored registry
+    # import (the file an import's report and errors refer to) goes in.
+    for folder in ("evidence", "documents", "imports"):
+        (data_dir / folder / "ab").mkdir(parents=True, exist_ok=True)
+        (data_dir / folder / "ab" / ".upload.part").write_bytes(b"half")
+    with app.app_context():
+        from app.services.blobs import store_blob
+
+        imported = store_blob("imports", "ma_ho,chu_ho\nHO-1,Nguyễn Văn A\n".encode())
 
     created = run_backup(app, "create", tmp_path / "backup")
     assert created.exit_code == 0, created.output
@@ -161,7 +170,8 @@ def test_a_backup_taken_mid_run_restores_into_an_empty_system(app, api, restored
     paths = {entry["path"] for entry in manifest["files"]}
     assert {f"data/evidence/{sha[:2]}/{sha}" for sha in before["blobs"]} <= paths
     assert len(before["blobs"]) == 4, "the shared file is stored once"
-    assert not any(path.endswith(("secret_key", ".log", ".sqlite-wal")) for path in paths)
+    assert not any(path.endswith(("secret_key", ".log", ".sqlite-wal", ".part")) for path in paths)
+    assert f"data/imports/{imported[:2]}/{imported}" in paths
     assert [path for path in paths if not path.startswith("data/")] == [manifest["database"]["file"]]
     verified = run_backup(app, "verify", tmp_path / "backup")
     assert verified.exit_code == 0 and f"{len(manifest['files'])} tệp" in verified.output, verified.output
@@ -195,6 +205,46 @@ def test_a_backup_taken_mid_run_restores_into_an_empty_system(app, api, restored
         assert response.status_code == 200
         assert hashlib.sha256(response.data).hexdigest() == sha
         response.close()
+
+
+def test_a_restore_ends_every_session_and_token_the_backup_holds(
+    app, api, restored_app, run_backup, tmp_path
+):
+    """Signed in and holding a token when the backup was taken: the cookie and the token would work again
+    in the restored system even if they had been ended since, so the restore ends them all; a new sign-in
+    and a new token work."""
+    web = WebClient(app)
+    web.login("demo-commune")
+    assert web.get("/inbox").status_code == 200
+    token = api.token("demo-commune")
+    created = run_backup(app, "create", tmp_path / "backup")
+    assert created.exit_code == 0, created.output
+
+    restored = run_backup(restored_app, "restore", tmp_path / "backup")
+    assert restored.exit_code == 0, restored.output
+    assert "Đã kết thúc 1 phiên đăng nhập và thu hồi 1 mã API" in restored.output
+
+    cookie_name = app.config["SESSION_COOKIE_NAME"]
+    browser = restored_app.test_client()
+    browser.set_cookie(cookie_name, web.client.get_cookie(cookie_name).value)
+    assert browser.get("/inbox").status_code == 302
+    old_token = ApiClient(restored_app.test_client())
+    old_token.tokens["demo-commune"] = token
+    assert old_token.get("demo-commune", "/tasks").status_code == 401
+
+    with restored_app.app_context():
+        from sqlalchemy import select
+
+        from app.extensions import db
+        from app.models import AuditEvent
+
+        details = db.session.scalar(select(AuditEvent.details).where(AuditEvent.action == "backup.restored"))
+        db.session.remove()
+    assert details["sessions_ended"] == 1 and details["tokens_revoked"] == 1
+    again = WebClient(restored_app)
+    again.login("demo-commune")
+    assert again.get("/inbox").status_code == 200
+    assert ApiClient(restored_app.test_client()).get("demo-commune", "/tasks").status_code == 200
 
 
 def _one_dossier_backup(api, app, run_backup, path):

@@ -174,6 +174,27 @@ def test_no_address_or_a_closed_account_gets_nothing(mail_app, smtp_sink):
     assert smtp_sink.messages == []
 
 
+def test_a_reader_who_turned_email_off_after_the_notice_gets_no_email_from_a_late_job(mail_app, smtp_sink):
+    """The e-mail job may run long after its notice (Redis down, retries): the reader's choice then is
+    what counts, not the one when the notice was written."""
+    from app.models import utcnow
+    from app.services.mail import send_notification_email
+
+    with mail_app.app_context():
+        _choose("demo-commune", task_opened="email")
+    _open_commune_task(mail_app)
+    smtp_sink.wait_for(1)
+    with mail_app.app_context():
+        notification = _notification("demo-commune", "task_opened")
+        _choose("demo-commune", task_opened="app")
+        assert not send_notification_email(notification.id, now=utcnow())
+        _choose("demo-commune", task_opened="digest")
+        assert not send_notification_email(notification.id, now=utcnow())
+        _choose("demo-commune", task_opened="email")
+        assert send_notification_email(notification.id, now=utcnow())
+    assert len(smtp_sink.wait_for(2)) == 2
+
+
 def test_a_refused_recipient_fails_the_job_and_a_rerun_of_a_done_job_sends_nothing(mail_app, smtp_sink):
     from app.extensions import db
     from app.jobs import process_outbox_message
