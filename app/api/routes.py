@@ -30,7 +30,7 @@ from app.services.dossiers import (
 from app.services.drafts import draft_for
 from app.services.errors import InvalidInput, NotFound
 from app.services.evidence import upload_evidence
-from app.services.procedures import form_for
+from app.services.procedures import task_form
 from forms import definition_schema, formdata_from_json, prefill_values
 
 
@@ -190,7 +190,7 @@ def task_detail(task_id: int):
     task = get_actionable_task(task_id, g.api_user)
     body = task_json(task)
     if task.form_version is not None:
-        form = form_for(task.form_version)
+        form = task_form(task)
         body["form"] = {**form.to_api(_locale()), "version": task.form_version.version}
         body["data"] = (
             prefill_values(form, prefill_context(task.dossier, form)) if task.state == "open" else {}
@@ -262,9 +262,7 @@ def task_complete(task_id: int):
     data = body.get("data")
     if not isinstance(data, dict):
         raise InvalidInput({"data": [_('Thiếu đối tượng "data" chứa giá trị các trường.')]})
-    formdata, errors = (
-        formdata_from_json(form_for(task.form_version), data) if task.form_version else ({}, {})
-    )
+    formdata, errors = formdata_from_json(task_form(task), data) if task.form_version_id else ({}, {})
     if errors:
         raise InvalidInput(errors, _("Dữ liệu chưa hợp lệ."))
     dossier = submit_task(task.id, formdata, actor=g.api_user, now=utcnow(), locale=_locale())

@@ -36,7 +36,7 @@ from app.services.drafts import discard_draft, draft_for, draft_from_formdata, d
 from app.services.errors import Conflict, EndingNotConfirmed, InvalidInput, NotFound
 from app.services.evidence import blob_path, clean_file_name, criteria_of, inspect_upload, upload_evidence
 from app.services.jurisdiction import can_act_on_task, dossier_scope
-from app.services.procedures import compiled_for, form_for
+from app.services.procedures import compiled_for, form_for, task_form
 from app.services.step_messages import completion_message
 from app.titles import catalogue, registrable_titles, status_label
 from forms import input_values, prefill_values
@@ -352,7 +352,7 @@ def task(task_id: int):
     if task.state != "open":
         flash(_("Công việc này đã được xử lý."), "info")
         return redirect(url_for("dossiers.show", dossier_id=dossier.id))
-    form = form_for(task.form_version)
+    form = task_form(task)
     locale = str(get_locale() or "vi")
     # Opened from the inbox: the list around the task, read before a submission takes the task out of it.
     nav = task_navigation(current_user, request.args, task, now=utcnow())
@@ -447,7 +447,7 @@ def task_preview(task_id: int):
     server's own validation, scoring and a dry run of the step, so the page never disagrees with it."""
     task = get_actionable_task(task_id, current_user)
     locale = str(get_locale() or "vi")
-    answers = indicators.task_formdata(task, form_for(task.form_version), _answers(request.form))
+    answers = indicators.task_formdata(task, task_form(task), _answers(request.form))
     preview = preview_step(task, answers, actor=current_user, now=utcnow(), locale=locale)
     sentence = _ending_sentence(preview.ending)
     return jsonify(
@@ -465,7 +465,7 @@ def task_autosave(task_id: int):
     task = get_actionable_task(task_id, current_user)
     if task.form_version is None:
         raise Conflict(_("Công việc này không có biểu mẫu để lưu nháp."))
-    data = draft_from_formdata(form_for(task.form_version), request.form)
+    data = draft_from_formdata(task_form(task), request.form)
     draft = save_draft(task.id, data, actor=current_user, now=utcnow())
     return jsonify(
         saved_at=draft.saved_at.isoformat(),

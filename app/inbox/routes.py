@@ -32,7 +32,7 @@ from app.services.bulk import (
 from app.services.dossiers import claim_task, release_task
 from app.services.errors import Conflict, InvalidInput
 from app.services.jurisdiction import task_scope, works_on_tasks
-from app.services.procedures import form_for
+from app.services.procedures import task_form
 from app.titles import title_choices
 from app.web import is_local_path, redirect_back
 from forms import input_values, prefill_values
@@ -240,7 +240,7 @@ def bulk_complete():
         if not tasks:
             flash(exc.message, "warning")
             return _back()
-        form = form_for(tasks[0].form_version)
+        form = task_form(tasks[0])
         flash(_("Dữ liệu chưa hợp lệ, vui lòng kiểm tra các trường được đánh dấu."), "danger")
         return _confirmation(tasks, form, request.form, errors=exc.errors, status=422)
     except BulkRefused as exc:
@@ -249,7 +249,7 @@ def bulk_complete():
             flash(_refusal_text(exc), "warning")
             return _back()
         flash(exc.message, "warning")
-        form = form_for(tasks[0].form_version)
+        form = task_form(tasks[0])
         return _confirmation(tasks, form, request.form, refusals=exc.refusals, status=409)
     except Conflict as exc:
         flash(exc.message, "warning")

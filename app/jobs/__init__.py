@@ -181,13 +181,12 @@ def _run_here(outbox_id: int) -> bool:
     from app.services.uow import commit, rollback
 
     now = utcnow()
-    message = db.session.get(OutboxMessage, outbox_id)
     _load_handlers()
-    if message is None or message.kind not in _DATABASE_ONLY:
-        return process_outbox_message(outbox_id)
-    taken = db.session.execute(
+    # Taken and read in one statement: a row that is another kind, gone or not claimable (done, held,
+    # waiting for its retry) takes the leased path, which tells them apart.
+    message = db.session.scalars(
         update(OutboxMessage)
-        .where(OutboxMessage.id == outbox_id, _claimable(now))
+        .where(OutboxMessage.id == outbox_id, OutboxMessage.kind.in_(sorted(_DATABASE_ONLY)), _claimable(now))
         .values(
             status="done",
             attempts=OutboxMessage.attempts + 1,
@@ -195,10 +194,11 @@ def _run_here(outbox_id: int) -> bool:
             lease_until=None,
             last_error=None,
         )
-    ).rowcount
-    if not taken:
-        rollback()
-        return False
+        .returning(OutboxMessage),
+        execution_options={"populate_existing": True},
+    ).one_or_none()
+    if message is None:
+        return process_outbox_message(outbox_id)
     try:
         handler_for(message.kind)(message, now=max(now, message.created_at))
         commit()

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from app.extensions import db
 from app.models.dossier import Dossier
-from app.models.types import conflict_insert
+from app.models.types import insert_on_conflict
 from app.models.unit import Subject
 
 
@@ -144,14 +144,9 @@ def _write(session: Session, _context) -> None:
     for (count, key), delta in in_order:
         if delta == 0:
             continue
-        table = count.__table__
-        statement = conflict_insert(connection, table).values(
-            {**dict(zip(_KEYS[count], key, strict=True)), "n": delta}
-        )
-        statement = statement.on_conflict_do_update(
-            index_elements=list(_KEYS[count]), set_={"n": table.c.n + statement.excluded.n}
-        )
-        connection.execute(statement)
+        keys = _KEYS[count]
+        statement = insert_on_conflict(count.__table__, (*keys, "n"), keys, add="n")
+        connection.execute(statement, {**dict(zip(keys, key, strict=True)), "n": delta})
 
 
 def _forget(session: Session, *_args) -> None:

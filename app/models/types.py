@@ -1,7 +1,8 @@
 from datetime import UTC, datetime
+from functools import cache
 
-from sqlalchemy import DateTime
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import DateTime, Table, bindparam, text
+from sqlalchemy.sql.elements import TextClause
 from sqlalchemy.types import TypeDecorator
 
 
@@ -29,6 +30,29 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def conflict_insert(bind, table):
-    """An INSERT that can say ON CONFLICT, in ``bind``'s dialect (SQLite and PostgreSQL spell it alike)."""
-    return (postgresql if bind.dialect.name == "postgresql" else sqlite).insert(table)
+@cache
+def insert_on_conflict(
+    table: Table, columns: tuple[str, ...], conflict: tuple[str, ...], *, add: str | None = None
+) -> TextClause:
+    """``INSERT … ON CONFLICT (conflict) DO NOTHING RETURNING id``, or with ``add`` ``DO UPDATE`` adding the
+    new row's ``add`` to the existing one; values are bound by column name.
+
+    SQLite and PostgreSQL spell it alike. Written as text because SQLAlchemy does not cache its dialects'
+    ON CONFLICT constructs: each execution compiled the statement again, on every notice and count of a
+    step. Text with typed parameters is compiled once per process and converts values like the columns do.
+    """
+
+    def quoted(name: str) -> str:
+        return '"' + name + '"'
+
+    action = (
+        f"DO UPDATE SET {quoted(add)} = {quoted(table.name)}.{quoted(add)} + excluded.{quoted(add)}"
+        if add
+        else "DO NOTHING RETURNING id"
+    )
+    into = f"{quoted(table.name)} ({', '.join(map(quoted, columns))})"
+    values = ", ".join(":" + name for name in columns)
+    keys = ", ".join(map(quoted, conflict))
+    # Names come from the table's metadata and every value is bound.
+    statement = text(f"INSERT INTO {into} VALUES ({values}) ON CONFLICT ({keys}) {action}")  # noqa: S608
+    return statement.bindparams(*(bindparam(name, type_=table.c[name].type) for name in columns))

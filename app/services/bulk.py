@@ -20,7 +20,7 @@ from app.models import Dossier, HumanTask, User
 from app.services.dossiers import claim_task, release_task, submit_task
 from app.services.errors import Conflict, InvalidInput, ServiceError
 from app.services.jurisdiction import task_scope
-from app.services.procedures import form_for
+from app.services.procedures import task_form
 from app.services.uow import one_transaction
 from forms import MultiDict
 from workflow import bulk_tasks
@@ -201,7 +201,7 @@ def bulk_completion(task_ids, *, actor: User, locale: str = "vi") -> tuple[list[
                 "Vui lòng lọc danh sách theo bước rồi chọn lại."
             )
         )
-    form = form_for(first.form_version)
+    form = task_form(first)
     # Dossiers of one step may run different versions of the procedure: each must allow it.
     definitions = {task.dossier.process_definition for task in chosen}
     allowed = all(first.name in bulk_tasks(definition.manifest) for definition in definitions)

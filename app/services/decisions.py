@@ -441,9 +441,9 @@ def delete_draft(decision_id: int, *, actor: User, now: datetime) -> None:
 
 
 def _answers(task: HumanTask, answers: dict, decision: Decision) -> MultiDict:
-    from app.services.procedures import form_for
+    from app.services.procedures import task_form
 
-    form = form_for(task.form_version)
+    form = task_form(task)
     names = {field.name for field in form.value_fields}
     particulars = {
         "decision_number": decision.number,

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import undefer
+from sqlalchemy.orm import joinedload, undefer
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.extensions import db
@@ -35,7 +35,7 @@ from app.services.errors import Conflict, EndingNotConfirmed, InvalidInput, NotF
 from app.services.evidence import PendingUpload, add_evidence
 from app.services.jurisdiction import can_act_on_task, can_register_for, can_see_dossier
 from app.services.outbox import add_job
-from app.services.procedures import compiled_for, definition_for, form_for, form_version_ids, runtime
+from app.services.procedures import compiled_for, definition_for, form_version_ids, runtime, task_form
 from app.services.step_messages import subject_label
 from app.services.streaks import years_before
 from app.services.uow import commit, rollback
@@ -399,8 +399,14 @@ def submit_task(
         .where(
             Dossier.id == select(HumanTask.dossier_id).where(HumanTask.id == human_task_id).scalar_subquery()
         )
-        .options(undefer(Dossier.state))
-        .with_for_update()
+        # The subject and the procedure version are read by every step (four eyes, the engine): in the
+        # same statement. Only the dossier's row is locked.
+        .options(
+            undefer(Dossier.state),
+            joinedload(Dossier.subject, innerjoin=True),
+            joinedload(Dossier.process_definition, innerjoin=True),
+        )
+        .with_for_update(of=Dossier)
     ).first()
     task = db.session.get(HumanTask, human_task_id, populate_existing=True) if dossier is not None else None
     if task is None or not can_act_on_task(actor, task):
@@ -410,7 +416,7 @@ def submit_task(
     if task.claimed_by_id is not None and task.claimed_by_id != actor.id:
         raise Conflict(_("Công việc đang do %(name)s xử lý.", name=task.claimed_by.full_name))
     _check_four_eyes(task, actor)
-    form = form_for(task.form_version)
+    form = task_form(task)
     try:
         if uploads:
             formdata = _pending_uploads_to_formdata(dossier, form, formdata, uploads, actor=actor, now=now)
@@ -542,7 +548,7 @@ def preview_step(task: HumanTask, formdata, *, actor: User, now: datetime, local
     variables a submission would give it: whether it ends the dossier is the procedure's own answer
     (its gateways and decision tables), not a rule kept beside it.
     """
-    form = form_for(task.form_version)
+    form = task_form(task)
     dossier = task.dossier
     evidence_ids = frozenset(
         db.session.scalars(select(EvidenceFile.id).where(EvidenceFile.dossier_id == dossier.id))

@@ -18,7 +18,7 @@ from app.models import HumanTask, TaskDraft, User
 from app.services.bounds import check_lengths
 from app.services.errors import Conflict, InvalidInput, NotFound, ServiceError
 from app.services.jurisdiction import can_act_on_task
-from app.services.procedures import form_for
+from app.services.procedures import task_form
 from app.services.uow import commit, rollback
 from forms import JSONTypeError
 from forms.fields.text import TextType
@@ -99,7 +99,7 @@ def save_draft(human_task_id: int, data, *, actor: User, now: datetime) -> TaskD
             raise Conflict(_("Công việc đang do %(name)s xử lý.", name=task.claimed_by.full_name))
         if task.form_version is None:
             raise Conflict(_("Công việc này không có biểu mẫu để lưu nháp."))
-        fields = {field.name: field for field in form_for(task.form_version).value_fields}
+        fields = {field.name: field for field in task_form(task).value_fields}
         kept = {name: value for name, value in _check_shape(data).items() if name in fields}
         _check_text_lengths(kept, fields)
     except ServiceError:

@@ -6,7 +6,7 @@ from sqlalchemy import select, update
 
 from app.extensions import db
 from app.models import OFFICIAL_ROLES, AdminUnit, Dossier, HumanTask, Notification, RoleAssignment, User
-from app.models.types import conflict_insert
+from app.models.types import insert_on_conflict
 from app.services import mail, preferences
 from app.services.jurisdiction import DESK_ROLES, OBSERVER_ROLES, task_holder_subject
 from app.services.outbox import add_job
@@ -37,6 +37,9 @@ def eligible_users(task: HumanTask) -> list[User]:
     )
 
 
+_NOTICE_COLUMNS = ("user_id", "kind", "params", "dedupe_key", "dossier_id", "human_task_id", "created_at")
+
+
 def _notify(
     user: User, kind: str, dedupe_key: str, params: dict, *, now: datetime, dossier_id=None, task_id=None
 ) -> bool:
@@ -44,18 +47,16 @@ def _notify(
     this kind by e-mail; written in the job's transaction, so both exist or neither."""
     # One statement: the unique (user, key) decides, where a look first would cost a second one.
     notification_id = db.session.execute(
-        conflict_insert(db.session.get_bind(), Notification)
-        .values(
-            user_id=user.id,
-            kind=kind,
-            params=params,
-            dedupe_key=dedupe_key,
-            dossier_id=dossier_id,
-            human_task_id=task_id,
-            created_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=["user_id", "dedupe_key"])
-        .returning(Notification.id)
+        insert_on_conflict(Notification.__table__, _NOTICE_COLUMNS, ("user_id", "dedupe_key")),
+        {
+            "user_id": user.id,
+            "kind": kind,
+            "params": params,
+            "dedupe_key": dedupe_key,
+            "dossier_id": dossier_id,
+            "human_task_id": task_id,
+            "created_at": now,
+        },
     ).scalar_one_or_none()
     if notification_id is None:
         return False

@@ -44,6 +44,8 @@ def init_runtime(app) -> None:
     app.extensions["workflow_runtime"] = WorkflowRuntime(
         step_budget_seconds=app.config["SCRIPT_BUDGET_SECONDS"]
     )
+    app.extensions["procedure_forms"] = {}
+    app.extensions["parsed_forms"] = {}
 
 
 def runtime() -> WorkflowRuntime:
@@ -57,28 +59,44 @@ def compiled_for(definition: ProcessDefinition) -> CompiledProcedure:
     )
 
 
-# Form versions are immutable, so a parsed definition can be kept for the life of the process.
-_PARSED_FORMS: dict[tuple[int, str], object] = {}
-
-
 def form_for(version: FormVersion):
     """The parsed form definition of a published form version."""
-    key = (version.id, version.sha256)
-    form = _PARSED_FORMS.get(key)
+    return _parsed_form(version.id, lambda: version)
+
+
+def task_form(task):
+    """The parsed form of a task's version; the version's row is read only when this app first needs it."""
+    return _parsed_form(task.form_version_id, lambda: task.form_version)
+
+
+def _parsed_form(version_id: int, version):
+    # Form versions are immutable, so a parsed definition is kept per app (per database) for the life
+    # of the process.
+    parsed = current_app.extensions["parsed_forms"]
+    form = parsed.get(version_id)
     if form is None:
-        form = _PARSED_FORMS[key] = load_form_definition(version.definition)
+        form = parsed[version_id] = load_form_definition(version().definition)
     return form
 
 
 def form_version_ids(definition: ProcessDefinition) -> dict[str, int]:
-    """formKey → form version id of a deployed procedure version."""
-    return dict(
-        db.session.execute(
-            select(ProcessForm.form_key, ProcessForm.form_version_id).where(
-                ProcessForm.process_definition_id == definition.id
-            )
-        ).all()
-    )
+    """formKey → form version id of a deployed procedure version.
+
+    A deployed version's forms never change, so they are read once per app (per database: each test's
+    app has its own) instead of on every step that opens a task.
+    """
+    known = current_app.extensions["procedure_forms"]
+    key = (definition.id, definition.sha256)
+    versions = known.get(key)
+    if versions is None:
+        versions = known[key] = dict(
+            db.session.execute(
+                select(ProcessForm.form_key, ProcessForm.form_version_id).where(
+                    ProcessForm.process_definition_id == definition.id
+                )
+            ).all()
+        )
+    return dict(versions)
 
 
 def library_version(definition) -> FormVersion | None:
