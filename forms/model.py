@@ -230,6 +230,10 @@ class FormDefinition:
     def value_fields(self) -> tuple[FieldDefinition, ...]:
         return tuple(field_ for field_ in self.fields if field_.has_value)
 
+    @property
+    def refers_to_evidence(self) -> bool:
+        return any(field_.field_type.refers_to_evidence for field_ in self.fields)
+
     def to_api(self, locale: str = DEFAULT_LOCALE) -> dict[str, Any]:
         return {
             "key": self.key,

@@ -5,7 +5,16 @@ from dataclasses import dataclass
 from sqlalchemy import false, func, or_, select, true
 
 from app.extensions import db
-from app.models import APPLICANT_ROLES, OFFICIAL_ROLES, AdminUnit, Campaign, Registration, Subject, User
+from app.models import (
+    APPLICANT_ROLES,
+    OFFICIAL_ROLES,
+    AdminUnit,
+    Campaign,
+    Registration,
+    Subject,
+    User,
+    ids_on_path,
+)
 from app.models.campaign import CAMPAIGN_STATUSES
 from app.services.campaigns import registrable_subjects
 
@@ -20,7 +29,7 @@ SORTS = {
 
 
 def _province_ids(paths) -> set[int]:
-    return {int(path.strip("/").split("/")[0]) for path in paths if path.strip("/")}
+    return {ids[0] for ids in map(ids_on_path, paths) if ids}
 
 
 def campaign_scope(user: User):

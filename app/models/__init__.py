@@ -22,7 +22,15 @@ from app.models.procedure import (
 )
 from app.models.registry_import import IMPORT_STATUSES, RegistryImport
 from app.models.types import utcnow
-from app.models.unit import SUBJECT_KINDS, AdminUnit, HouseholdMember, Subject, SubjectLink, UnitLevel
+from app.models.unit import (
+    SUBJECT_KINDS,
+    AdminUnit,
+    HouseholdMember,
+    Subject,
+    SubjectLink,
+    UnitLevel,
+    ids_on_path,
+)
 from app.models.user import (
     APPLICANT_ROLES,
     OFFICIAL_ROLES,
@@ -77,6 +85,7 @@ __all__ = [
     "UnitLevel",
     "User",
     "UserSession",
+    "ids_on_path",
     "recount",
     "utcnow",
 ]

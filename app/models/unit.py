@@ -11,6 +11,11 @@ from app.extensions import db
 PATH = db.String(255).with_variant(db.String(255, collation="C"), "postgresql")
 
 
+def ids_on_path(path: str) -> list[int]:
+    """The ids of the units on a materialised path, from the root of its tree (the province) down."""
+    return [int(part) for part in path.strip("/").split("/") if part]
+
+
 class _Unindexed(FunctionElement):
     """A column's value that the planner cannot look up in an index (see ``under``)."""
 
@@ -66,6 +71,11 @@ class AdminUnit(db.Model):
 
     parent: Mapped["AdminUnit | None"] = relationship(remote_side=[id])
     level: Mapped[UnitLevel] = relationship()
+
+    @property
+    def province_id(self) -> int:
+        # The materialised path starts with the root of the unit's tree: its province.
+        return ids_on_path(self.path)[0]
 
     def ancestors(self) -> list["AdminUnit"]:
         chain, unit = [], self

@@ -96,7 +96,8 @@ class RoleAssignment(db.Model):
     unit_id: Mapped[int] = mapped_column(db.ForeignKey("admin_unit.id"), index=True)
 
     user: Mapped[User] = relationship(back_populates="roles")
-    unit: Mapped[AdminUnit] = relationship()
+    # Every jurisdiction check reads the path of each role's unit: loaded with the roles, not one by one.
+    unit: Mapped[AdminUnit] = relationship(lazy="joined", innerjoin=True)
 
 
 class UserSession(db.Model):

@@ -28,8 +28,7 @@ def end_of_local_day(day: date) -> datetime:
 
 
 def province_id_of(subject: Subject) -> int:
-    # The materialised path starts with the root of the unit's tree: its province.
-    return int(subject.unit.path.strip("/").split("/")[0])
+    return subject.unit.province_id
 
 
 def campaign_for(subject: Subject, title: str, year: int) -> Campaign | None:

@@ -27,6 +27,7 @@ from app.models import (
     Submission,
     UnitLevel,
     User,
+    ids_on_path,
 )
 from app.services import audit, drafts
 from app.services.bounds import COMMENT, check_lengths
@@ -82,7 +83,11 @@ def start_dossier(subject: Subject, title: str, year: int, *, actor: User, now: 
     subject_kind = definition.serves.get("subject_kind")
     if subject_kind is not None and subject.kind != subject_kind:
         raise Conflict(_("Danh hiệu này không dành cho loại đối tượng này."))
-    ancestor_levels = {unit.level_code for unit in subject.unit.ancestors()}
+    ancestor_levels = set(
+        db.session.scalars(
+            select(AdminUnit.level_code).where(AdminUnit.id.in_(ids_on_path(subject.unit.path)))
+        )
+    )
     missing = sorted(
         lane["level"]
         for lane in definition.manifest.get("lanes", {}).values()
@@ -239,10 +244,8 @@ def unit_for(dossier: Dossier, level: str):
     if level == "subject":
         return dossier.subject.unit
     # The materialised path lists every ancestor, so one query finds the one at the level.
-    ancestor_ids = [int(part) for part in dossier.unit_path.strip("/").split("/")]
-    target = db.session.scalar(
-        select(AdminUnit).where(AdminUnit.id.in_(ancestor_ids), AdminUnit.level_code == level)
-    )
+    on_path = AdminUnit.id.in_(ids_on_path(dossier.unit_path))
+    target = db.session.scalar(select(AdminUnit).where(on_path, AdminUnit.level_code == level))
     if target is None:
         raise StepFailed(_("Không tìm thấy đơn vị cấp %(level)s của đối tượng để giao việc.", level=level))
     return target
@@ -420,9 +423,7 @@ def submit_task(
     try:
         if uploads:
             formdata = _pending_uploads_to_formdata(dossier, form, formdata, uploads, actor=actor, now=now)
-        evidence_ids = frozenset(
-            db.session.scalars(select(EvidenceFile.id).where(EvidenceFile.dossier_id == dossier.id))
-        )
+        evidence_ids = _evidence_ids(form, dossier)
         # Derived indicators (app/services/indicators.py): the server's value replaces whatever was posted
         # for a derived field, and an official's scoring step freezes it (IndicatorSnapshot) in this
         # transaction; a refused step rolls the snapshot back with the rest.
@@ -550,9 +551,7 @@ def preview_step(task: HumanTask, formdata, *, actor: User, now: datetime, local
     """
     form = task_form(task)
     dossier = task.dossier
-    evidence_ids = frozenset(
-        db.session.scalars(select(EvidenceFile.id).where(EvidenceFile.dossier_id == dossier.id))
-    )
+    evidence_ids = _evidence_ids(form, dossier)
     outcome = preview_outcome(form, formdata, locale=locale, evidence_ids=evidence_ids)
     if task.state != "open" or not outcome.settled:
         return StepPreview(outcome, None)
@@ -614,6 +613,13 @@ def _status_reason(manifest: dict, task_name: str, data: dict, score, result: St
     if official and score is not None and not score.passed:
         return " ".join(score.shortfalls)
     return note
+
+
+def _evidence_ids(form, dossier: Dossier) -> frozenset[int]:
+    """The dossier's evidence a file field of ``form`` may name; read only for a form that has one."""
+    if not form.refers_to_evidence:
+        return frozenset()
+    return frozenset(db.session.scalars(select(EvidenceFile.id).where(EvidenceFile.dossier_id == dossier.id)))
 
 
 def _check_four_eyes(task: HumanTask, actor: User) -> None:

@@ -5,7 +5,16 @@ from datetime import datetime
 from sqlalchemy import select, update
 
 from app.extensions import db
-from app.models import OFFICIAL_ROLES, AdminUnit, Dossier, HumanTask, Notification, RoleAssignment, User
+from app.models import (
+    OFFICIAL_ROLES,
+    AdminUnit,
+    Dossier,
+    HumanTask,
+    Notification,
+    RoleAssignment,
+    User,
+    ids_on_path,
+)
 from app.models.types import insert_on_conflict
 from app.services import mail, preferences
 from app.services.jurisdiction import DESK_ROLES, OBSERVER_ROLES, task_holder_subject
@@ -25,7 +34,7 @@ def eligible_users(task: HumanTask) -> list[User]:
             user = db.session.get(User, account)
             return [user] if user and user.active else []
         roles = list(DESK_ROLES)
-    ancestor_ids = [int(part) for part in task.unit_path.strip("/").split("/")]
+    ancestor_ids = ids_on_path(task.unit_path)
     return list(
         db.session.scalars(
             select(User)
@@ -162,7 +171,7 @@ def notify_task_overdue(human_task_id: int, *, now: datetime) -> int:
         )
         for user in holders
     )
-    ancestors = [int(part) for part in task.unit_path.strip("/").split("/")]
+    ancestors = ids_on_path(task.unit_path)
     if len(ancestors) < 2:
         return sent
     above = ancestors[-2]

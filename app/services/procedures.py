@@ -250,15 +250,10 @@ def package_download(definition: ProcessDefinition) -> tuple[bytes, str]:
     return package_to_zip(package_of(definition)), f"{definition.key}-v{definition.version}.zip"
 
 
-def _province_path_id(unit: AdminUnit) -> int:
-    # The materialised path starts with the root of the unit's tree: its province.
-    return int(unit.path.strip("/").split("/")[0])
-
-
 def definition_for(title: str, unit: AdminUnit) -> ProcessDefinition | None:
     """The version new dossiers of ``title`` in ``unit`` run: the province's own activation, else the
     one for everywhere. The only place that rule lives."""
-    province_scope = ProcedureActivation.scope_of(_province_path_id(unit))
+    province_scope = ProcedureActivation.scope_of(unit.province_id)
     rows = db.session.execute(
         select(ProcedureActivation.scope, ProcessDefinition)
         .join(ProcessDefinition, ProcessDefinition.id == ProcedureActivation.process_definition_id)

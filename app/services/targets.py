@@ -82,11 +82,6 @@ def _milestone(rows: list, year: int, *, fall_back_to_last: bool):
     return rows[-1] if rows and fall_back_to_last else None
 
 
-def province_id(unit: AdminUnit) -> int:
-    # The materialised path starts with the root of the unit's tree: its province.
-    return int(unit.path.strip("/").split("/")[0])
-
-
 class TargetBook:
     """Every target of one title, loaded once: a report over many units asks it without a query per row."""
 
@@ -118,7 +113,7 @@ class TargetBook:
         return AppliedTarget(found[1], found[2], NATIONAL, found[0], found[3])
 
     def for_unit(self, unit: AdminUnit | None, year: int) -> AppliedTarget | None:
-        return self.for_province(province_id(unit) if unit is not None else None, year)
+        return self.for_province(unit.province_id if unit is not None else None, year)
 
 
 def target_for(title: str, year: int, unit: AdminUnit | None) -> AppliedTarget | None:

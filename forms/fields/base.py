@@ -71,6 +71,8 @@ class FieldType:
     conditional: ClassVar[bool] = False
     # Do its points count towards a scoring criterion (score_submission, the criteria sums)?
     scored: ClassVar[bool] = False
+    # Does its value name the dossier's evidence (so validating it needs the dossier's evidence ids)?
+    refers_to_evidence: ClassVar[bool] = False
     in_summary: ClassVar[bool] = True
     # Type-specific definition keys, in the order they are documented and checked.
     keys: ClassVar[Mapping[str, Shape]] = {}

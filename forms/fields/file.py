@@ -59,6 +59,7 @@ class FileType(FieldType):
     # An evidence list is never pre-set: ids only make sense for one dossier.
     allows_default = False
     in_summary = False  # the dossier page lists evidence on its own
+    refers_to_evidence = True
     keys = {"criterion": CRITERION_REF, "max_files": POSITIVE_INTEGER}
     field_class = EvidenceField
     client_kind = "ids"
