@@ -90,8 +90,8 @@ class FormVersion(db.Model):
     form_definition_id: Mapped[int] = mapped_column(db.ForeignKey("form_definition.id"), index=True)
     version: Mapped[int] = mapped_column(db.Integer)
     sha256: Mapped[str] = mapped_column(db.String(64), index=True)
-    # Read only when a process first parses this version (services.procedures.form_for keeps the parsed
-    # form): a step loads the task's version for its id and sha256, not the whole definition again.
+    # Read only when an app first parses this version (services.procedures.form_for keeps the parsed form):
+    # whoever loads a version row for its number or hash does not load and parse the whole form with it.
     definition: Mapped[dict] = mapped_column(db.JSON, deferred=True)
     published_by_id: Mapped[int | None] = mapped_column(db.ForeignKey("user_account.id"))
     published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

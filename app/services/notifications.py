@@ -46,26 +46,23 @@ def eligible_users(task: HumanTask) -> list[User]:
     )
 
 
-_NOTICE_COLUMNS = ("user_id", "kind", "params", "dedupe_key", "dossier_id", "human_task_id", "created_at")
-
-
 def _notify(
     user: User, kind: str, dedupe_key: str, params: dict, *, now: datetime, dossier_id=None, task_id=None
 ) -> bool:
     """One notice for ``user`` (never twice for the same key), and its e-mail job when the user asked for
     this kind by e-mail; written in the job's transaction, so both exist or neither."""
     # One statement: the unique (user, key) decides, where a look first would cost a second one.
+    values = {
+        "user_id": user.id,
+        "kind": kind,
+        "params": params,
+        "dedupe_key": dedupe_key,
+        "dossier_id": dossier_id,
+        "human_task_id": task_id,
+        "created_at": now,
+    }
     notification_id = db.session.execute(
-        insert_on_conflict(Notification.__table__, _NOTICE_COLUMNS, ("user_id", "dedupe_key")),
-        {
-            "user_id": user.id,
-            "kind": kind,
-            "params": params,
-            "dedupe_key": dedupe_key,
-            "dossier_id": dossier_id,
-            "human_task_id": task_id,
-            "created_at": now,
-        },
+        insert_on_conflict(Notification.__table__, tuple(values), ("user_id", "dedupe_key")), values
     ).scalar_one_or_none()
     if notification_id is None:
         return False

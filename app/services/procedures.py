@@ -61,22 +61,19 @@ def compiled_for(definition: ProcessDefinition) -> CompiledProcedure:
 
 def form_for(version: FormVersion):
     """The parsed form definition of a published form version."""
-    return _parsed_form(version.id, lambda: version)
+    # Form versions are immutable, so a parsed definition is kept per app (per database) for the life
+    # of the process.
+    parsed = current_app.extensions["parsed_forms"]
+    form = parsed.get(version.id)
+    if form is None:
+        form = parsed[version.id] = load_form_definition(version.definition)
+    return form
 
 
 def task_form(task):
     """The parsed form of a task's version; the version's row is read only when this app first needs it."""
-    return _parsed_form(task.form_version_id, lambda: task.form_version)
-
-
-def _parsed_form(version_id: int, version):
-    # Form versions are immutable, so a parsed definition is kept per app (per database) for the life
-    # of the process.
-    parsed = current_app.extensions["parsed_forms"]
-    form = parsed.get(version_id)
-    if form is None:
-        form = parsed[version_id] = load_form_definition(version().definition)
-    return form
+    form = current_app.extensions["parsed_forms"].get(task.form_version_id)
+    return form if form is not None else form_for(task.form_version)
 
 
 def form_version_ids(definition: ProcessDefinition) -> dict[str, int]:
